@@ -1,0 +1,45 @@
+package io.sluice.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything Sluice needs to run and route one app, read from the user's own config.
+ *
+ * @param secretNames the secrets the replica gets as files under {@code /secrets/<name>}; their values live in the
+ *     node's secret store, never in the config
+ * @param authRequired false when the config disables auth for this app (Cerebrium {@code disable_auth = true})
+ * @param requestTimeout how long the node waits for a replica's response (or its next bytes) before answering 504
+ */
+public record AppSpec(
+    AppId id,
+    ConfigFormat format,
+    RuntimeSpec runtime,
+    ScalingSpec scaling,
+    HardwareSpec hardware,
+    Map<String, String> env,
+    List<String> secretNames,
+    boolean authRequired,
+    Duration requestTimeout) {
+
+  public AppSpec {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(format, "format");
+    Objects.requireNonNull(runtime, "runtime");
+    Objects.requireNonNull(scaling, "scaling");
+    Objects.requireNonNull(hardware, "hardware");
+    env = Map.copyOf(Objects.requireNonNull(env, "env"));
+    secretNames = List.copyOf(Objects.requireNonNull(secretNames, "secretNames"));
+    Objects.requireNonNull(requestTimeout, "requestTimeout");
+    if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+      throw new IllegalArgumentException("requestTimeout: " + requestTimeout + " (expected: > 0)");
+    }
+  }
+
+  /** The same app under another id (deploy with {@code --project}/{@code --name}). */
+  public AppSpec withId(AppId newId) {
+    return new AppSpec(newId, format, runtime, scaling, hardware, env, secretNames, authRequired, requestTimeout);
+  }
+}

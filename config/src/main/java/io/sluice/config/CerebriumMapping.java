@@ -1,0 +1,218 @@
+package io.sluice.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Maps a parsed {@code cerebrium.toml} with {@code [cerebrium.runtime.custom]} to an {@link AppSpec}. */
+final class CerebriumMapping {
+
+  private static final String CPU_COMPUTE = "CPU";
+  private static final double DEFAULT_CPU = 2;
+  private static final double DEFAULT_MEMORY_GB = 12;
+  private static final int DEFAULT_MIN_REPLICAS = 0;
+  private static final int DEFAULT_MAX_REPLICAS = 5;
+  private static final long DEFAULT_COOLDOWN_SECONDS = 60;
+  private static final int DEFAULT_REPLICA_CONCURRENCY = 1;
+  private static final int DEFAULT_CONCURRENCY_TARGET_PERCENT = 100;
+  private static final double DEFAULT_REQUESTS_PER_SECOND_TARGET = 10;
+  private static final int DEFAULT_SCALING_BUFFER = 0;
+  private static final long DEFAULT_RESPONSE_GRACE_PERIOD_SECONDS = 900;
+  private static final Duration STABLE_WINDOW = Duration.ofSeconds(60);
+
+  private static final String NO_IMAGE_BUILD =
+      "Sluice builds no image; the entrypoint runs as it is where the replica runs";
+  private static final String NO_UPLOAD = "Sluice uploads no files; the replica runs in the app folder";
+  private static final String NO_BUILD_STEPS = "Sluice runs no build steps; run them where the replica runs";
+  private static final List<UnusedKey> UNUSED_DEPLOYMENT_KEYS = List.of(
+      new UnusedKey("python_version", NO_IMAGE_BUILD),
+      new UnusedKey("docker_base_image_url", NO_IMAGE_BUILD),
+      new UnusedKey("include", NO_UPLOAD),
+      new UnusedKey("exclude", NO_UPLOAD),
+      new UnusedKey("shell_commands", NO_BUILD_STEPS),
+      new UnusedKey("pre_build_commands", NO_BUILD_STEPS));
+  private static final String NOT_INSTALLED =
+      "Sluice does not install dependencies; install them where the replica runs";
+  private static final List<String> DEPENDENCY_TABLES = List.of("pip", "apt", "conda");
+  private static final String ENTRYPOINT =
+      "a command as a list of strings, e.g. [\"uvicorn\", \"main:app\"], or a command line as one string";
+
+  /** A key Sluice knows but does not act on, and why. */
+  private record UnusedKey(String key, String reason) {}
+
+  private CerebriumMapping() {}
+
+  static LoadedApp map(ConfigTree tree, Path file, String fallbackName) throws ConfigException {
+    Findings findings = new Findings();
+    ConfigTable root = ConfigTable.root(tree, findings);
+    ConfigTable cerebrium = root.table("cerebrium");
+
+    ConfigTable deployment = cerebrium.table("deployment");
+    String name = deployment.appName("name", fallbackName);
+    boolean disableAuth = deployment.bool("disable_auth", false);
+    UNUSED_DEPLOYMENT_KEYS.forEach(unused -> deployment.noticeUnused(unused.key(), unused.reason()));
+
+    RuntimeSpec runtime = runtime(cerebrium.table("runtime"), findings);
+    HardwareSpec hardware = hardware(cerebrium.table("hardware"), findings);
+    ScalingSpec scaling = scaling(cerebrium.table("scaling"), findings);
+    noticeDependencies(cerebrium.table("dependencies"));
+    Map<String, String> env = EnvironmentVariables.read(cerebrium.table("environment_variables"));
+    Duration requestTimeout = SluiceExtension.requestTimeout(root);
+
+    root.reportUnknownKeys();
+    findings.throwIfAny(file);
+    AppSpec spec = new AppSpec(new AppId(AppId.DEFAULT_PROJECT, name), ConfigFormat.CEREBRIUM_TOML, runtime, scaling,
+        hardware, env, List.of(), !disableAuth, requestTimeout);
+    return findings.loaded(spec, file);
+  }
+
+  private static RuntimeSpec runtime(ConfigTable runtime, Findings findings) {
+    ConfigTable custom = runtime.table("custom");
+    if (!custom.exists()) {
+      custom.missingTable(
+          "a " + custom.spelled() + " table with port and entrypoint; Sluice runs custom runtimes only");
+      return null;
+    }
+    int mark = findings.mark();
+    int port = custom.requiredInteger("port", 1, 65535);
+    Optional<Command> command = entrypoint(custom);
+    Optional<String> health = custom.endpoint("healthcheck_endpoint");
+    Optional<String> ready = custom.endpoint("readycheck_endpoint");
+    if (findings.problemsSince(mark)) {
+      return null;
+    }
+    return new RuntimeSpec(command.orElseThrow(), port, health, ready, Optional.empty());
+  }
+
+  private static Optional<Command> entrypoint(ConfigTable custom) {
+    JsonNode value = custom.value("entrypoint");
+    if (value == null) {
+      custom.missing("entrypoint", ENTRYPOINT);
+      return Optional.empty();
+    }
+    if (value.isTextual()) {
+      if (value.textValue().isBlank()) {
+        custom.problem("entrypoint", "empty", ENTRYPOINT);
+        return Optional.empty();
+      }
+      return Optional.of(new Command.Shell(value.textValue()));
+    }
+    if (!value.isArray()) {
+      custom.problem("entrypoint", "not a list of strings or a string", ENTRYPOINT);
+      return Optional.empty();
+    }
+    List<String> argv = new ArrayList<>();
+    for (JsonNode element : value) {
+      if (!element.isTextual()) {
+        custom.problem("entrypoint", "holds something other than strings", ENTRYPOINT);
+        return Optional.empty();
+      }
+      argv.add(element.textValue());
+    }
+    if (argv.isEmpty() || argv.get(0).isBlank()) {
+      custom.problem("entrypoint", argv.isEmpty() ? "empty" : "starts with an empty program name", ENTRYPOINT);
+      return Optional.empty();
+    }
+    return Optional.of(new Command.Exec(argv));
+  }
+
+  private static HardwareSpec hardware(ConfigTable hardware, Findings findings) {
+    int mark = findings.mark();
+    String compute = hardware.string("compute", "\"CPU\" or a GPU type such as \"ADA_L4\"").orElse(CPU_COMPUTE);
+    boolean cpuOnly = compute.strip().equalsIgnoreCase(CPU_COMPUTE);
+    Optional<GpuType> gpu = cpuOnly ? Optional.empty() : GpuType.fromCerebrium(compute);
+    if (!cpuOnly && gpu.isEmpty()) {
+      hardware.problem("compute", "unknown GPU type",
+          CPU_COMPUTE + " or one of " + String.join(", ", GpuType.cerebriumNames()));
+    }
+    Optional<Integer> gpuCount = hardware.optionalInteger("gpu_count", 0, Integer.MAX_VALUE);
+    if (cpuOnly && gpuCount.filter(count -> count != 0).isPresent()) {
+      hardware.problem("gpu_count", "GPUs asked for, but compute is " + CPU_COMPUTE,
+          "0 or no gpu_count with compute = \"" + CPU_COMPUTE + "\", or compute set to a GPU type");
+    } else if (!cpuOnly && gpuCount.filter(count -> count < 1).isPresent()) {
+      hardware.problem("gpu_count", "out of range", ">= 1 with compute = \"" + compute + "\"");
+    }
+    double cpu = hardware.positiveNumber("cpu", DEFAULT_CPU, "a number of vCPUs > 0");
+    double memory = hardware.positiveNumber("memory", DEFAULT_MEMORY_GB, "a number of GB > 0");
+    hardware.noticeUnused("provider", "replicas run on this Sluice fleet's own machines");
+    hardware.noticeUnused("region", "replicas run on this Sluice fleet's own machines");
+    if (findings.problemsSince(mark)) {
+      return null;
+    }
+    return new HardwareSpec(gpu, gpu.isEmpty() ? 0 : gpuCount.orElse(1), cpu, memory);
+  }
+
+  private static ScalingSpec scaling(ConfigTable scaling, Findings findings) {
+    int mark = findings.mark();
+    int minReplicas = scaling.integer("min_replicas", DEFAULT_MIN_REPLICAS, 0, Integer.MAX_VALUE);
+    int maxReplicas = scaling.integer("max_replicas", DEFAULT_MAX_REPLICAS, 1, Integer.MAX_VALUE);
+    if (!findings.problemsSince(mark) && minReplicas > maxReplicas) {
+      scaling.problem("min_replicas", "greater than " + scaling.spell("max_replicas") + " = " + maxReplicas,
+          "min_replicas <= max_replicas");
+    }
+    Duration cooldown = scaling.seconds("cooldown", DEFAULT_COOLDOWN_SECONDS, 0);
+    int replicaConcurrency =
+        scaling.integer("replica_concurrency", DEFAULT_REPLICA_CONCURRENCY, 1, Integer.MAX_VALUE);
+    Optional<ScalingMetric> metric = metric(scaling);
+    Target target = metric.map(m -> target(scaling, m, replicaConcurrency)).orElse(Target.UNKNOWN);
+    int buffer = scaling.integer("scaling_buffer", DEFAULT_SCALING_BUFFER, 0, Integer.MAX_VALUE);
+    Duration gracePeriod = scaling.seconds("response_grace_period", DEFAULT_RESPONSE_GRACE_PERIOD_SECONDS, 0);
+    if (findings.problemsSince(mark)) {
+      return null;
+    }
+    return new ScalingSpec(minReplicas, maxReplicas, replicaConcurrency, metric.orElseThrow(), target.perReplica(),
+        target.utilization(), buffer, STABLE_WINDOW, cooldown, gracePeriod);
+  }
+
+  /** What {@code scaling_target} means depends on the metric: a percentage of concurrency, or requests per second. */
+  private record Target(double perReplica, double utilization) {
+    static final Target UNKNOWN = new Target(1, 1);
+  }
+
+  private static Target target(ConfigTable scaling, ScalingMetric metric, int replicaConcurrency) {
+    return switch (metric) {
+      case CONCURRENCY_UTILIZATION -> {
+        int percent = scaling.integer("scaling_target", DEFAULT_CONCURRENCY_TARGET_PERCENT, 1, 100);
+        yield new Target(replicaConcurrency, percent / 100.0);
+      }
+      case REQUESTS_PER_SECOND -> new Target(scaling.positiveNumber("scaling_target",
+          DEFAULT_REQUESTS_PER_SECOND_TARGET, "requests per second per replica > 0"), 1);
+    };
+  }
+
+  private static Optional<ScalingMetric> metric(ConfigTable scaling) {
+    if (scaling.value("scaling_metric") == null) {
+      return Optional.of(ScalingMetric.CONCURRENCY_UTILIZATION);
+    }
+    Optional<String> name = scaling.string("scaling_metric", supportedMetrics());
+    for (ScalingMetric metric : ScalingMetric.values()) {
+      if (name.filter(metric.configName()::equals).isPresent()) {
+        return Optional.of(metric);
+      }
+    }
+    if (name.isPresent()) {
+      scaling.problem("scaling_metric", "not supported", supportedMetrics());
+    }
+    return Optional.empty();
+  }
+
+  private static String supportedMetrics() {
+    return ScalingMetric.CONCURRENCY_UTILIZATION.configName() + " or " + ScalingMetric.REQUESTS_PER_SECOND.configName();
+  }
+
+  private static void noticeDependencies(ConfigTable dependencies) {
+    for (String manager : DEPENDENCY_TABLES) {
+      dependencies.noticeUnused(manager, NOT_INSTALLED);
+    }
+    ConfigTable paths = dependencies.table("paths");
+    List<String> files = new ArrayList<>();
+    paths.entries().forEach((manager, file) -> files.add(ValueText.of(file) + " (" + manager + ")"));
+    if (!files.isEmpty()) {
+      paths.notice(paths.spelled() + " names " + String.join(", ", files) + ": " + NOT_INSTALLED);
+    }
+  }
+}
