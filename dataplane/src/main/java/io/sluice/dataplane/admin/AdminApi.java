@@ -1,0 +1,302 @@
+package io.sluice.dataplane.admin;
+
+import io.sluice.config.AppId;
+import io.sluice.config.ConfigException;
+import io.sluice.dataplane.apps.AppDeployer;
+import io.sluice.dataplane.apps.DeployedApp;
+import io.sluice.dataplane.proxy.ErrorReply;
+import io.sluice.dataplane.proxy.RequestIds;
+import io.sluice.dataplane.replica.local.ReplicaLogs;
+import io.sluice.dataplane.routing.NodeDrain;
+import io.sluice.dataplane.secrets.SecretStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.Promise;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The admin API (its own port, loopback by default): deploy and undeploy apps, list them and their replicas, read
+ * replica logs, manage secrets, and the node's own health and readiness.
+ *
+ * <pre>
+ * GET    /health, /ready                            /ready is 503 while the node drains
+ * GET    /v1/apps                                   apps with state, URL, replicas
+ * POST   /v1/apps?project=P&amp;name=N&amp;dir=D          body: the app folder as a zip (application/zip)
+ * GET    /v1/apps/{project}/{app}
+ * DELETE /v1/apps/{project}/{app}
+ * GET    /v1/apps/{project}/{app}/logs?replica=R&amp;tail=N   text/plain
+ * GET    /v1/projects/{project}/secrets             names only, never values
+ * PUT    /v1/projects/{project}/secrets/{name}      body: the value
+ * DELETE /v1/projects/{project}/secrets/{name}
+ * </pre>
+ */
+public final class AdminApi {
+
+  public static final long MAX_ARCHIVE_BYTES = 256L << 20;
+  private static final int MAX_SECRET_BYTES = 64 * 1024;
+
+  private final Vertx vertx;
+  private final AppDeployer deployer;
+  private final SecretStore secrets;
+  private final ReplicaLogs logs;
+  private final Supplier<String> publicBaseUrl;
+  private final Path uploads;
+  private final NodeDrain drain;
+
+  public AdminApi(
+      Vertx vertx, AppDeployer deployer, SecretStore secrets, ReplicaLogs logs, Supplier<String> publicBaseUrl,
+      Path uploads, NodeDrain drain) {
+    this.vertx = vertx;
+    this.deployer = deployer;
+    this.secrets = secrets;
+    this.logs = logs;
+    this.publicBaseUrl = publicBaseUrl;
+    this.uploads = uploads;
+    this.drain = drain;
+  }
+
+  public Router router() {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
+    router.get("/ready").handler(ctx -> json(ctx, drain.draining() ? 503 : 200,
+        new JsonObject().put("status", drain.draining() ? "draining" : "ready")));
+    router.get("/v1/apps").handler(this::listApps);
+    router.post("/v1/apps").handler(this::deploy);
+    router.get("/v1/apps/:project/:app").handler(this::showApp);
+    router.delete("/v1/apps/:project/:app").handler(this::undeploy);
+    router.get("/v1/apps/:project/:app/logs").handler(this::logs);
+    router.get("/v1/projects/:project/secrets").handler(this::listSecrets);
+    router.put("/v1/projects/:project/secrets/:name")
+        .handler(BodyHandler.create(false).setBodyLimit(MAX_SECRET_BYTES))
+        .handler(this::putSecret);
+    router.delete("/v1/projects/:project/secrets/:name").handler(this::deleteSecret);
+    router.route().last().handler(ctx -> error(ctx, 404, "not_found", "no admin route " + ctx.request().path()));
+    router.route().failureHandler(ctx -> {
+      int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+      error(ctx, status, status == 413 ? "too_large" : "admin_error",
+          ctx.failure() == null ? "request failed" : ctx.failure().getMessage());
+    });
+    return router;
+  }
+
+  private void listApps(RoutingContext ctx) {
+    JsonArray apps = new JsonArray();
+    deployer.apps().stream()
+        .sorted((a, b) -> a.spec().id().key().compareTo(b.spec().id().key()))
+        .forEach(app -> apps.add(AppJson.of(app, publicBaseUrl.get())));
+    json(ctx, 200, new JsonObject().put("apps", apps));
+  }
+
+  private void showApp(RoutingContext ctx) {
+    Optional<DeployedApp> app = appOf(ctx);
+    if (app.isEmpty()) {
+      return;
+    }
+    json(ctx, 200, AppJson.of(app.get(), publicBaseUrl.get()));
+  }
+
+  private void undeploy(RoutingContext ctx) {
+    Optional<DeployedApp> app = appOf(ctx);
+    if (app.isEmpty()) {
+      return;
+    }
+    deployer.undeploy(app.get().spec().id()).onComplete(done ->
+        json(ctx, 200, new JsonObject().put("undeployed", app.get().spec().id().key())));
+  }
+
+  /** Streams the uploaded zip to a file (bounded), then deploys it. */
+  private void deploy(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared != null && parseLong(declared) > MAX_ARCHIVE_BYTES) {
+      error(ctx, 413, "too_large", "the app archive is larger than " + (MAX_ARCHIVE_BYTES >> 20) + " MiB");
+      return;
+    }
+    Optional<String> project = Optional.ofNullable(request.getParam("project"));
+    Optional<String> name = Optional.ofNullable(request.getParam("name"));
+    String dirName = Optional.ofNullable(request.getParam("dir")).orElse("app");
+    request.pause();
+    vertx.executeBlocking(() -> {
+      Files.createDirectories(uploads);
+      return Files.createTempFile(uploads, "upload-", ".zip");
+    }).compose(file -> vertx.fileSystem().open(file.toString(), new OpenOptions().setWrite(true))
+        .compose(out -> receiveBounded(request, out).eventually(out::close).map(file)))
+        .compose(uploaded -> deployer.deployArchive(uploaded, dirName, project, name)
+            .eventually(() -> vertx.executeBlocking(() -> Files.deleteIfExists(uploaded))))
+        .onSuccess(app -> json(ctx, 202, AppJson.of(app, publicBaseUrl.get())))
+        .onFailure(failure -> deployFailed(ctx, failure));
+  }
+
+  private void deployFailed(RoutingContext ctx, Throwable failure) {
+    if (failure instanceof ConfigException config) {
+      JsonObject body = ErrorReply.body("invalid_config", config.getMessage(), null);
+      body.getJsonObject("error").put("problems", new JsonArray(
+          config.problems().stream().map(Object::toString).toList()));
+      json(ctx, 400, body);
+    } else if (failure instanceof IllegalArgumentException || failure instanceof IOException) {
+      error(ctx, 400, "bad_app", failure.getMessage());
+    } else {
+      error(ctx, 500, "deploy_failed", String.valueOf(failure.getMessage()));
+    }
+  }
+
+  private void logs(RoutingContext ctx) {
+    Optional<AppId> id = appIdOf(ctx);
+    if (id.isEmpty()) {
+      return;
+    }
+    String replica = ctx.request().getParam("replica");
+    int tail = (int) Math.max(1, Math.min(10_000, parseLong(ctx.request().getParam("tail", "200"))));
+    vertx.executeBlocking(() -> logs.tails(id.get(), replica, tail)).onComplete(read -> {
+      if (read.failed()) {
+        error(ctx, 500, "logs_unreadable", read.cause().getMessage());
+        return;
+      }
+      Map<String, List<String>> tails = read.result();
+      if (tails.isEmpty()) {
+        error(ctx, 404, "no_logs", "no replica logs for " + id.get() + (replica == null ? "" : " replica " + replica));
+        return;
+      }
+      StringBuilder text = new StringBuilder();
+      boolean many = tails.size() > 1;
+      tails.forEach((name, lines) -> {
+        for (String line : lines) {
+          text.append(many ? "[" + name + "] " : "").append(line).append('\n');
+        }
+      });
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(text.toString());
+    });
+  }
+
+  private void listSecrets(RoutingContext ctx) {
+    String project = ctx.pathParam("project");
+    vertx.executeBlocking(() -> secrets.names(project)).onComplete(read -> {
+      if (read.failed()) {
+        error(ctx, 500, "secrets_unreadable", "the secret store could not be read");
+      } else {
+        json(ctx, 200, new JsonObject().put("project", project).put("names", new JsonArray(read.result())));
+      }
+    });
+  }
+
+  private void putSecret(RoutingContext ctx) {
+    String project = ctx.pathParam("project");
+    String name = ctx.pathParam("name");
+    if (!validProject(ctx, project)) {
+      return;
+    }
+    String value = ctx.body().asString();
+    vertx.executeBlocking(() -> {
+      secrets.put(project, name, value == null ? "" : value);
+      return null;
+    }).onComplete(stored -> {
+      if (stored.failed()) {
+        error(ctx, 400, "bad_secret", stored.cause() instanceof IllegalArgumentException
+            ? stored.cause().getMessage() : "the secret could not be stored");
+      } else {
+        json(ctx, 200, new JsonObject().put("project", project).put("name", name).put("stored", true));
+      }
+    });
+  }
+
+  private void deleteSecret(RoutingContext ctx) {
+    String project = ctx.pathParam("project");
+    String name = ctx.pathParam("name");
+    vertx.executeBlocking(() -> secrets.delete(project, name)).onComplete(deleted -> {
+      if (deleted.failed()) {
+        error(ctx, 400, "bad_secret", deleted.cause().getMessage());
+      } else if (!deleted.result()) {
+        error(ctx, 404, "no_secret", "no secret " + name + " in project " + project);
+      } else {
+        json(ctx, 200, new JsonObject().put("project", project).put("name", name).put("deleted", true));
+      }
+    });
+  }
+
+  private Optional<DeployedApp> appOf(RoutingContext ctx) {
+    Optional<AppId> id = appIdOf(ctx);
+    if (id.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<DeployedApp> app = deployer.app(id.get());
+    if (app.isEmpty()) {
+      error(ctx, 404, "app_not_found", "no app " + id.get());
+    }
+    return app;
+  }
+
+  private Optional<AppId> appIdOf(RoutingContext ctx) {
+    try {
+      return Optional.of(new AppId(ctx.pathParam("project"), ctx.pathParam("app")));
+    } catch (IllegalArgumentException e) {
+      error(ctx, 404, "app_not_found", e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private boolean validProject(RoutingContext ctx, String project) {
+    if (AppId.NAME.matcher(project).matches()) {
+      return true;
+    }
+    error(ctx, 400, "bad_project", "project: " + project + " (expected: " + AppId.NAME_RULE + ")");
+    return false;
+  }
+
+  private static long parseLong(String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end(body.encodePrettily());
+    }
+  }
+
+  private static void error(RoutingContext ctx, int status, String code, String message) {
+    ErrorReply.send(ctx.response(), status, code, message, RequestIds.next());
+  }
+
+  /** Writes the request body to the file with back-pressure, failing once it exceeds the archive limit. */
+  private static Future<Void> receiveBounded(HttpServerRequest request, AsyncFile out) {
+    Promise<Void> done = Promise.promise();
+    long[] received = {0};
+    request.handler(chunk -> {
+      received[0] += chunk.length();
+      if (received[0] > MAX_ARCHIVE_BYTES) {
+        done.tryFail(new IllegalArgumentException(
+            "the app archive is larger than " + (MAX_ARCHIVE_BYTES >> 20) + " MiB"));
+        request.connection().close();
+        return;
+      }
+      out.write(chunk);
+      if (out.writeQueueFull()) {
+        request.pause();
+        out.drainHandler(v -> request.resume());
+      }
+    });
+    request.exceptionHandler(done::tryFail);
+    request.endHandler(v -> done.tryComplete());
+    request.resume();
+    return done.future();
+  }
+}

@@ -1,0 +1,220 @@
+package io.sluice.dataplane.apps;
+
+import io.sluice.autoscaler.replica.ReplicaId;
+import io.sluice.autoscaler.replica.ReplicaProvider;
+import io.sluice.autoscaler.replica.ReplicaState;
+import io.sluice.autoscaler.replica.ReplicaStatus;
+import io.sluice.config.AppConfigReader;
+import io.sluice.config.AppId;
+import io.sluice.config.AppSpec;
+import io.sluice.config.ConfigFormat;
+import io.sluice.config.LoadedApp;
+import io.sluice.dataplane.routing.AppDirectory;
+import io.sluice.dataplane.secrets.SecretStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deploys and undeploys apps on this node: reads the user's config, keeps the app's files, starts its replicas through
+ * the provider, and keeps the app's state and the router's view current as replicas come and go.
+ *
+ * <p>A redeploy puts the new version in the router at once and stops the old replicas; until a new replica is ready
+ * the app answers 503 with {@code Retry-After}.
+ */
+public final class AppDeployer {
+
+  private static final Logger log = LoggerFactory.getLogger(AppDeployer.class);
+  private static final char[] NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
+
+  private final Vertx vertx;
+  private final AppDirectory directory;
+  private final AppFiles files;
+  private final SecretStore secrets;
+  private final InstantSource clock;
+  private final Duration stopGrace;
+  private final Map<AppId, DeployedApp> apps = new ConcurrentHashMap<>();
+  private final AtomicLong generations;
+  private volatile ReplicaProvider provider;
+
+  public AppDeployer(
+      Vertx vertx, AppDirectory directory, AppFiles files, SecretStore secrets, InstantSource clock,
+      Duration stopGrace) {
+    this.vertx = vertx;
+    this.directory = directory;
+    this.files = files;
+    this.secrets = secrets;
+    this.clock = clock;
+    this.stopGrace = stopGrace;
+    this.generations = new AtomicLong(clock.millis());
+  }
+
+  public void useProvider(ReplicaProvider provider) {
+    this.provider = provider;
+  }
+
+  /** Deploys the app in a folder on this machine; its files are copied, so the folder may change afterwards. */
+  public Future<DeployedApp> deployFolder(Path folder, Optional<String> project, Optional<String> name) {
+    return vertx.executeBlocking(() -> {
+      Path prepared = files.newUploadFolder();
+      try {
+        AppFiles.copyFolder(folder, prepared);
+        return install(prepared, folder, project, name);
+      } catch (Exception e) {
+        AppFiles.deleteQuietly(prepared);
+        throw e;
+      }
+    }, false).map(this::activate);
+  }
+
+  /** Deploys the app in a zip archive (what {@code sluice deploy} uploads). */
+  public Future<DeployedApp> deployArchive(
+      Path archive, String fallbackName, Optional<String> project, Optional<String> name) {
+    return vertx.executeBlocking(() -> {
+      Path prepared = files.newUploadFolder();
+      try (InputStream in = Files.newInputStream(archive)) {
+        AppFiles.unzip(in, prepared);
+        return install(prepared, Path.of(fallbackName), project, name);
+      } catch (Exception e) {
+        AppFiles.deleteQuietly(prepared);
+        throw e;
+      }
+    }, false).map(this::activate);
+  }
+
+  /** Reads the prepared folder's config; problems name the files as the user knows them ({@code shownAs}). */
+  private Installed install(Path prepared, Path shownAs, Optional<String> project, Optional<String> name)
+      throws Exception {
+    LoadedApp loaded = AppConfigReader.read(prepared, shownAs);
+    AppId id = new AppId(
+        project.orElse(loaded.spec().id().project()), name.orElse(loaded.spec().id().name()));
+    AppSpec spec = loaded.spec().withId(id);
+    List<String> warnings = missingSecrets(spec);
+    long generation = generations.incrementAndGet();
+    Path installed = files.install(id, prepared, generation);
+    return new Installed(loaded, spec, installed, generation, warnings);
+  }
+
+  private DeployedApp activate(Installed installed) {
+    AppSpec spec = installed.spec();
+    DeployedApp app = new DeployedApp(installed.loaded(), spec, installed.files(), installed.generation(),
+        clock.instant(), installed.warnings());
+    DeployedApp previous = apps.put(spec.id(), app);
+    directory.put(app.route());
+    int replicas = Math.max(spec.scaling().minReplicas(), 1);
+    for (int i = 0; i < replicas; i++) {
+      ReplicaId id = new ReplicaId(spec.id(), replicaName(spec.id()));
+      app.expect(id, new ReplicaStatus(id, ReplicaState.STARTING, Optional.empty(), 0, "starting", clock.instant()));
+      provider.start(id, spec);
+    }
+    log.info("deployed {} ({} replica(s), {})", spec.id(), replicas, spec.format().fileName());
+    if (previous != null) {
+      stopReplicas(previous);
+    }
+    return app;
+  }
+
+  /** Removes an app: it stops being routed at once, then its replicas are stopped. */
+  public Future<Void> undeploy(AppId id) {
+    DeployedApp app = apps.remove(id);
+    if (app == null) {
+      return Future.failedFuture(new IllegalArgumentException("no app " + id));
+    }
+    directory.remove(id, app.route());
+    return stopReplicas(app);
+  }
+
+  private Future<Void> stopReplicas(DeployedApp app) {
+    List<Future<Void>> stops = new ArrayList<>();
+    for (ReplicaStatus replica : app.replicas()) {
+      stops.add(Future.fromCompletionStage(provider.stop(replica.id(), stopGrace)));
+    }
+    return Future.join(stops).mapEmpty();
+  }
+
+  /** Takes every replica status change; statuses of replicas no longer deployed are ignored. */
+  public void onReplicaStatus(ReplicaStatus status) {
+    DeployedApp app = apps.get(status.id().app());
+    if (app != null && app.owns(status.id())) {
+      app.apply(status);
+    }
+  }
+
+  public Optional<DeployedApp> app(AppId id) {
+    return Optional.ofNullable(apps.get(id));
+  }
+
+  public Collection<DeployedApp> apps() {
+    return apps.values();
+  }
+
+  /** The files of the app's current deploy, for the provider to copy into a replica's folder. */
+  public Path filesOf(AppId id) {
+    DeployedApp app = apps.get(id);
+    if (app == null) {
+      throw new IllegalStateException("no app " + id);
+    }
+    return app.files();
+  }
+
+  /**
+   * The secrets a replica gets: Cerebrium apps see all of their project's secrets (as Cerebrium does), Truss apps the
+   * ones their {@code secrets:} names (as Baseten does). Blocking.
+   */
+  public Map<String, String> secretsFor(AppSpec spec) {
+    try {
+      Map<String, String> all = secrets.values(spec.id().project());
+      if (spec.format() == ConfigFormat.CEREBRIUM_TOML) {
+        return all;
+      }
+      Map<String, String> declared = new LinkedHashMap<>();
+      for (String name : spec.secretNames()) {
+        if (all.containsKey(name)) {
+          declared.put(name, all.get(name));
+        }
+      }
+      return declared;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private List<String> missingSecrets(AppSpec spec) throws IOException {
+    List<String> stored = secrets.names(spec.id().project());
+    List<String> warnings = new ArrayList<>();
+    for (String name : spec.secretNames()) {
+      if (!stored.contains(name)) {
+        warnings.add("secret " + name + " has no value in project " + spec.id().project()
+            + ": set it with `bin/sluice secrets set " + spec.id().project() + " " + name + "` and redeploy");
+      }
+    }
+    return warnings;
+  }
+
+  private static String replicaName(AppId app) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    StringBuilder name = new StringBuilder(app.name()).append('-');
+    for (int i = 0; i < 5; i++) {
+      name.append(NAME_CHARS[random.nextInt(NAME_CHARS.length)]);
+    }
+    return name.toString();
+  }
+
+  private record Installed(LoadedApp loaded, AppSpec spec, Path files, long generation, List<String> warnings) {}
+}

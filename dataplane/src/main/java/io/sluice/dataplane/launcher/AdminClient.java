@@ -1,0 +1,86 @@
+package io.sluice.dataplane.launcher;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The CLI's way to a node's admin API. Blocking: the CLI is a plain program, not an event loop. */
+final class AdminClient {
+
+  record Answer(int status, String body) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+
+    boolean ok() {
+      return status / 100 == 2;
+    }
+
+    /** The {@code error.message} of a JSON error, else the body. */
+    String errorMessage() {
+      try {
+        return json().getJsonObject("error").getString("message");
+      } catch (RuntimeException notJson) {
+        return body;
+      }
+    }
+  }
+
+  private final URI base;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  AdminClient(String baseUrl) {
+    this.base = URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl);
+  }
+
+  URI base() {
+    return base;
+  }
+
+  Answer get(String path) throws IOException {
+    return send(HttpRequest.newBuilder(uri(path)).GET());
+  }
+
+  Answer delete(String path) throws IOException {
+    return send(HttpRequest.newBuilder(uri(path)).DELETE());
+  }
+
+  Answer put(String path, String body) throws IOException {
+    return send(HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  Answer postFile(String path, Path file, String contentType) throws IOException {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofFile(file)));
+  }
+
+  static String query(String key, String value) {
+    return key + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  private URI uri(String path) {
+    return URI.create(base + path);
+  }
+
+  private Answer send(HttpRequest.Builder request) throws IOException {
+    try {
+      HttpResponse<String> response = http.send(request.timeout(Duration.ofMinutes(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Answer(response.statusCode(), response.body());
+    } catch (ConnectException e) {
+      throw new IOException("no Sluice node answers at " + base + " (start one with `bin/sluice up`, or pass --node)",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+}

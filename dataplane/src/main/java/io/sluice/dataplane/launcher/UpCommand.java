@@ -1,0 +1,70 @@
+package io.sluice.dataplane.launcher;
+
+import io.sluice.dataplane.node.NodeOptions;
+import io.sluice.dataplane.node.SluiceNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice up}: runs a node in the foreground until Ctrl-C or SIGTERM, then drains and stops its replicas. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = "Start a node. Every subfolder of --apps with a cerebrium.toml or config.yaml is deployed.")
+final class UpCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Public port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--host", defaultValue = "0.0.0.0", description = "Public address (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--admin-port", defaultValue = "9090",
+      description = "Admin API port (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--admin-host", defaultValue = "127.0.0.1",
+      description = "Admin API address (default: ${DEFAULT-VALUE}: this machine only).")
+  String adminHost;
+
+  @Option(names = "--apps", paramLabel = "DIR", defaultValue = "${env:SLUICE_APPS}",
+      description = "Folder of apps to deploy at start (default: $SLUICE_APPS; bin/sluice sets the examples).")
+  Path apps;
+
+  @Option(names = "--state", paramLabel = "DIR", defaultValue = "${env:SLUICE_STATE:-${sys:user.home}/.sluice}",
+      description = "Folder for deployed apps, replicas' files and logs, secrets (default: ${DEFAULT-VALUE}).")
+  Path state;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    NodeOptions options = NodeOptions.defaults(state.toAbsolutePath())
+        .withPorts(port, adminPort)
+        .withAppsDir(apps == null ? null : apps.toAbsolutePath());
+    options = new NodeOptions(host, options.publicPort(), adminHost, options.adminPort(), options.stateDir(),
+        options.appsDir(), options.eventLoops(), options.probeTimings(), options.drainTimeout(),
+        options.replicaStopGrace(), options.mountSecrets());
+    SluiceNode node = SluiceNode.start(options).toCompletionStage().toCompletableFuture().get();
+    CountDownLatch stopped = new CountDownLatch(1);
+    long stopSeconds = options.drainTimeout().plus(options.replicaStopGrace()).toSeconds() + 10;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      node.stopBlocking(stopSeconds, TimeUnit.SECONDS);
+      stopped.countDown();
+    }, "sluice-shutdown"));
+    out.printf("Sluice is up: apps at %s/v4/{project}/{app}/..., admin API at http://%s:%d%n",
+        node.publicBaseUrl(), adminHost, node.adminPort());
+    node.deployer().apps().forEach(app -> out.printf("  %s  %s/v4/%s/%n", app.spec().id(), node.publicBaseUrl(),
+        app.spec().id().key()));
+    out.println("Stop with Ctrl-C: in-flight requests finish, then replicas stop.");
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,228 @@
+package io.sluice.dataplane.node;
+
+import io.sluice.cluster.registry.InMemoryReplicaRegistry;
+import io.sluice.cluster.registry.ReplicaRegistry;
+import io.sluice.config.ConfigFormat;
+import io.sluice.dataplane.admin.AdminApi;
+import io.sluice.dataplane.apps.AppDeployer;
+import io.sluice.dataplane.apps.AppFiles;
+import io.sluice.dataplane.replica.local.LocalProcessProvider;
+import io.sluice.dataplane.replica.local.ReplicaLogs;
+import io.sluice.dataplane.routing.AppDirectory;
+import io.sluice.dataplane.routing.NodeDrain;
+import io.sluice.dataplane.secrets.SecretStore;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.Json;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Sluice node: the public server on every event loop, the admin server, the app deployer and the local-process
+ * replica provider, wired together. {@link #stop()} drains in-flight requests, then stops every replica.
+ */
+public final class SluiceNode {
+
+  private static final Logger log = LoggerFactory.getLogger(SluiceNode.class);
+
+  private final Vertx vertx;
+  private final NodeOptions options;
+  private final AppDeployer deployer;
+  private final int publicPort;
+  private final NodeDrain drain = new NodeDrain();
+  private LocalProcessProvider provider;
+  private String publicDeployment;
+  private AdminServerVerticle admin;
+  private Future<Void> stopping;
+
+  private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort) {
+    this.vertx = vertx;
+    this.options = options;
+    this.deployer = deployer;
+    this.publicPort = publicPort;
+  }
+
+  public static Future<SluiceNode> start(NodeOptions options) {
+    return start(options, new VertxOptions());
+  }
+
+  public static Future<SluiceNode> start(NodeOptions options, VertxOptions vertxOptions) {
+    // Loads and initialises Vert.x's Jackson codec here rather than on an event loop at the first JSON answer,
+    // where its 100-200 ms of class initialisation would block every request on that loop.
+    Json.encode(Map.of("warm", true));
+    Vertx vertx = Vertx.vertx(vertxOptions.setEventLoopPoolSize(options.eventLoops()));
+    InstantSource clock = InstantSource.system();
+    AppDirectory directory = new AppDirectory();
+    SecretStore secrets = new SecretStore(options.stateDir());
+    AppDeployer deployer = new AppDeployer(vertx, directory, new AppFiles(options.stateDir()), secrets, clock,
+        options.replicaStopGrace());
+    ReplicaRegistry registry = new InMemoryReplicaRegistry();
+    registry.subscribe(deployer::onReplicaStatus);
+    int publicPort;
+    try {
+      publicPort = options.publicPort() == 0 ? freePort(options.publicHost()) : options.publicPort();
+    } catch (IOException e) {
+      vertx.close();
+      return Future.failedFuture(e);
+    }
+    SluiceNode node = new SluiceNode(vertx, options, deployer, publicPort);
+    return LocalProcessProvider.create(vertx, options.stateDir(), deployer::filesOf, deployer::secretsFor,
+            registry::update, options.probeTimings(), clock, options.mountSecrets())
+        .compose(provider -> {
+          node.provider = provider;
+          deployer.useProvider(provider);
+          AdminApi api = new AdminApi(vertx, deployer, secrets, new ReplicaLogs(provider.folders()),
+              node::publicBaseUrl, options.stateDir().resolve("apps").resolve(".uploads"), node.drain);
+          node.admin = new AdminServerVerticle(v -> api.router(), options.adminHost(), options.adminPort());
+          return vertx.deployVerticle(node.admin);
+        })
+        .compose(adminDeployed -> vertx.deployVerticle(
+            () -> new PublicServerVerticle(directory, node.drain, options.publicHost(), publicPort),
+            new DeploymentOptions().setInstances(options.eventLoops())))
+        .compose(publicDeployed -> {
+          node.publicDeployment = publicDeployed;
+          log.info("Sluice node up: public http://{}:{}, admin http://{}:{}", options.publicHost(), publicPort,
+              options.adminHost(), node.adminPort());
+          return node.deployAppsDir();
+        })
+        .map(node)
+        .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure)));
+  }
+
+  /** Deploys every app folder under the apps folder; a bad config is logged and skipped, the others still deploy. */
+  private Future<Void> deployAppsDir() {
+    if (options.appsDir().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Path appsDir = options.appsDir().get();
+    return vertx.executeBlocking(() -> appFolders(appsDir)).compose(folders -> {
+      List<Future<?>> deploys = new ArrayList<>();
+      for (Path folder : folders) {
+        deploys.add(deployer.deployFolder(folder, Optional.empty(), Optional.empty())
+            .onFailure(e -> log.error("Not deployed: {}: {}", folder, e.getMessage())));
+      }
+      return Future.join(deploys).<Void>mapEmpty().otherwiseEmpty();
+    });
+  }
+
+  private static List<Path> appFolders(Path appsDir) throws IOException {
+    if (!Files.isDirectory(appsDir)) {
+      throw new IOException("apps folder " + appsDir + " does not exist");
+    }
+    try (Stream<Path> children = Files.list(appsDir)) {
+      return children.filter(Files::isDirectory)
+          .filter(dir -> Files.exists(dir.resolve(ConfigFormat.CEREBRIUM_TOML.fileName()))
+              || Files.exists(dir.resolve(ConfigFormat.TRUSS_YAML.fileName())))
+          .sorted()
+          .toList();
+    }
+  }
+
+  /**
+   * Drains, then stops: new requests get 503 and the admin {@code /ready} says 503, in-flight requests run to their
+   * end (up to the drain timeout), then connections close and every replica stops. Safe to call more than once.
+   */
+  public synchronized Future<Void> stop() {
+    if (stopping == null) {
+      CompletableFuture<Void> stopped = new CompletableFuture<>();
+      drain.begin();
+      long deadline = System.nanoTime() + options.drainTimeout().toNanos();
+      awaitDrained(deadline)
+          .eventually(() -> publicDeployment == null ? Future.succeededFuture() : vertx.undeploy(publicDeployment))
+          .eventually(() -> provider == null
+              ? Future.succeededFuture()
+              : Future.fromCompletionStage(provider.stopAll(options.replicaStopGrace())))
+          // Vert.x completes close() on the caller's context, which close() itself shuts down: call it from a plain
+          // thread so that the completion has somewhere to run.
+          .onComplete(drained -> new Thread(() -> vertx.close().onComplete(closed -> {
+            log.info("Sluice node stopped");
+            stopped.complete(null);
+          }), "sluice-close").start());
+      stopping = Future.fromCompletionStage(stopped);
+    }
+    return stopping;
+  }
+
+  private Future<Void> awaitDrained(long deadlineNanos) {
+    Promise<Void> drained = Promise.promise();
+    checkDrained(drained, deadlineNanos);
+    return drained.future();
+  }
+
+  private void checkDrained(Promise<Void> drained, long deadlineNanos) {
+    long left = drain.inFlight();
+    if (left == 0) {
+      drained.complete();
+    } else if (System.nanoTime() > deadlineNanos) {
+      log.warn("Drain timeout: closing with {} request(s) still in flight", left);
+      drained.complete();
+    } else {
+      vertx.setTimer(20, t -> checkDrained(drained, deadlineNanos));
+    }
+  }
+
+  /** For a JVM going down without an orderly stop: waits for {@link #stop()} a while, then kills replicas. */
+  public void stopBlocking(long timeout, TimeUnit unit) {
+    try {
+      stop().toCompletionStage().toCompletableFuture().get(timeout, unit);
+    } catch (Exception e) {
+      log.warn("Node did not stop in time ({}); killing replicas", e.toString());
+    } finally {
+      if (provider != null) {
+        provider.killAllNow();
+      }
+    }
+  }
+
+  public int publicPort() {
+    return publicPort;
+  }
+
+  public int adminPort() {
+    return admin.actualPort();
+  }
+
+  public String publicBaseUrl() {
+    String host = options.publicHost().equals("0.0.0.0") ? "localhost" : options.publicHost();
+    return "http://" + host + ":" + publicPort;
+  }
+
+  /** Whether replicas read their secrets at {@code /secrets} (private mount namespaces are available). */
+  public boolean mountsSecrets() {
+    return provider.mountsSecrets();
+  }
+
+  public AppDeployer deployer() {
+    return deployer;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public NodeOptions options() {
+    return options;
+  }
+
+  private static int freePort(String host) throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return socket.getLocalPort();
+    }
+  }
+}

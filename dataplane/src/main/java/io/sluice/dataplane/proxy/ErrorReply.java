@@ -1,0 +1,61 @@
+package io.sluice.dataplane.proxy;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Every error Sluice itself answers has one shape: {@code {"error": {"code", "message", "request_id"}}}.
+ *
+ * <p>Sending cannot throw: an answer that can no longer be sent (headers gone, connection closed) resets the stream
+ * instead, so a client never waits for a response that will not come.
+ */
+public final class ErrorReply {
+
+  public static final String REQUEST_ID = "X-Request-Id";
+
+  private ErrorReply() {}
+
+  public static void send(HttpServerResponse response, int status, String code, String message, String requestId) {
+    send(response, status, code, message, requestId, 0);
+  }
+
+  /** As {@link #send}, with a {@code Retry-After} header when {@code retryAfterSeconds > 0}. */
+  public static void send(
+      HttpServerResponse response, int status, String code, String message, String requestId, int retryAfterSeconds) {
+    try {
+      if (response.ended() || response.closed()) {
+        return;
+      }
+      if (response.headWritten()) {
+        response.reset();
+        return;
+      }
+      String body = body(code, message, requestId).encode();
+      String connection = response.headers().get(HttpHeaders.CONNECTION);
+      response.setStatusCode(status);
+      response.headers().clear();
+      if (connection != null) {
+        response.putHeader(HttpHeaders.CONNECTION, connection);
+      }
+      response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+      if (requestId != null) {
+        response.putHeader(REQUEST_ID, requestId);
+      }
+      if (retryAfterSeconds > 0) {
+        response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
+      }
+      response.end(body);
+    } catch (RuntimeException alreadyGone) {
+      // The connection went away while we answered: nothing is left to tell the client.
+    }
+  }
+
+  public static JsonObject body(String code, String message, String requestId) {
+    JsonObject error = new JsonObject().put("code", code).put("message", message);
+    if (requestId != null) {
+      error.put("request_id", requestId);
+    }
+    return new JsonObject().put("error", error);
+  }
+}

@@ -1,0 +1,84 @@
+package io.sluice.dataplane.routing;
+
+import io.sluice.config.AppId;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The apps a node routes to, and how a public URI maps onto one of them.
+ *
+ * <p>Public paths are {@code /v4/{project}/{app}/{path...}}, going to {@code /{path...}} on a replica (Cerebrium).
+ * Truss apps also answer Baseten's mapping: {@code .../predict} goes to the app's {@code predict_endpoint},
+ * {@code .../sync/{path...}} to {@code /{path...}}, both also under {@code .../environments/{env}/}. The lookup is one
+ * hash probe whatever the number of apps.
+ */
+public final class AppDirectory {
+
+  private static final String PREFIX = "/v4/";
+
+  private final Map<String, AppRoute> routes = new ConcurrentHashMap<>();
+
+  public void put(AppRoute route) {
+    routes.put(route.spec().id().key(), route);
+  }
+
+  public void remove(AppId id, AppRoute expected) {
+    routes.remove(id.key(), expected);
+  }
+
+  public Optional<AppRoute> get(AppId id) {
+    return Optional.ofNullable(routes.get(id.key()));
+  }
+
+  public Collection<AppRoute> all() {
+    return routes.values();
+  }
+
+  public RequestTarget resolve(String uri) {
+    if (!uri.startsWith(PREFIX)) {
+      return RequestTarget.failed(RequestTarget.Error.NOT_FOUND);
+    }
+    int queryAt = uri.indexOf('?');
+    int pathEnd = queryAt < 0 ? uri.length() : queryAt;
+    int projectEnd = uri.indexOf('/', PREFIX.length());
+    if (projectEnd < 0 || projectEnd >= pathEnd) {
+      return RequestTarget.failed(RequestTarget.Error.NOT_FOUND);
+    }
+    int appEnd = uri.indexOf('/', projectEnd + 1);
+    if (appEnd < 0 || appEnd > pathEnd) {
+      appEnd = pathEnd;
+    }
+    AppRoute route = routes.get(uri.substring(PREFIX.length(), appEnd));
+    if (route == null) {
+      return RequestTarget.failed(RequestTarget.Error.NOT_FOUND);
+    }
+    String path = appEnd == pathEnd ? "/" : uri.substring(appEnd, pathEnd);
+    if (!PathSafety.isClean(path)) {
+      return RequestTarget.failed(RequestTarget.Error.BAD_PATH);
+    }
+    if (route.truss()) {
+      path = trussPath(route, path);
+    }
+    return RequestTarget.of(route, queryAt < 0 ? path : path + uri.substring(queryAt));
+  }
+
+  /** Baseten's endpoint mapping; paths it does not name go to the replica as they are. */
+  private static String trussPath(AppRoute route, String path) {
+    if (path.startsWith("/environments/")) {
+      int envEnd = path.indexOf('/', "/environments/".length());
+      path = envEnd < 0 ? "/" : path.substring(envEnd);
+    }
+    if (path.equals("/predict")) {
+      return route.spec().runtime().predictPath().orElse(path);
+    }
+    if (path.equals("/sync")) {
+      return "/";
+    }
+    if (path.startsWith("/sync/")) {
+      return path.substring("/sync".length());
+    }
+    return path;
+  }
+}

@@ -1,0 +1,135 @@
+package io.sluice.dataplane.support;
+
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.config.AppId;
+import io.sluice.dataplane.apps.AppState;
+import io.sluice.dataplane.apps.DeployedApp;
+import io.sluice.dataplane.node.NodeOptions;
+import io.sluice.dataplane.node.SluiceNode;
+import io.sluice.dataplane.replica.local.ProbeTimings;
+import io.sluice.dataplane.replica.local.RestartBackoff;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real node for tests: real servers on free ports, real replica processes, a state folder of its own, probes tuned
+ * to react in tens of milliseconds, and a Vert.x that reports any event loop blocked for more than 100 ms.
+ */
+public final class TestNode implements AutoCloseable {
+
+  public static final Path EXAMPLE_SERVER = Path.of("..", "examples", "hello", "main.py").toAbsolutePath().normalize();
+
+  public static final ProbeTimings FAST_PROBES = new ProbeTimings(
+      Duration.ofMillis(10), Duration.ofMillis(200), Duration.ofMillis(500), 2, Duration.ofSeconds(30), 2,
+      new RestartBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(60)));
+
+  private final SluiceNode node;
+  private final Path stateDir;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private TestNode(SluiceNode node, Path stateDir) {
+    this.node = node;
+    this.stateDir = stateDir;
+  }
+
+  public static TestNode start(Path stateDir) throws Exception {
+    return start(NodeOptions.defaults(stateDir).withPorts(0, 0).withProbeTimings(FAST_PROBES)
+        .withDrain(Duration.ofSeconds(10), Duration.ofSeconds(3)));
+  }
+
+  public static TestNode start(NodeOptions options) throws Exception {
+    NodeOptions local = new NodeOptions("127.0.0.1", options.publicPort(), "127.0.0.1", options.adminPort(),
+        options.stateDir(), options.appsDir(), 2, options.probeTimings(), options.drainTimeout(),
+        options.replicaStopGrace(), options.mountSecrets());
+    VertxOptions vertx = new VertxOptions()
+        .setMaxEventLoopExecuteTime(100).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+        .setWarningExceptionTime(100).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
+    SluiceNode node = SluiceNode.start(local, vertx).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    return new TestNode(node, options.stateDir());
+  }
+
+  public SluiceNode node() {
+    return node;
+  }
+
+  public Path stateDir() {
+    return stateDir;
+  }
+
+  public String publicUrl() {
+    return "http://127.0.0.1:" + node.publicPort();
+  }
+
+  public String adminUrl() {
+    return "http://127.0.0.1:" + node.adminPort();
+  }
+
+  /** Writes an app folder: the example server and the given config file. */
+  public static Path appFolder(Path parent, String folder, String configFile, String config) throws IOException {
+    Path dir = Files.createDirectories(parent.resolve(folder));
+    Files.copy(EXAMPLE_SERVER, dir.resolve("main.py"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.writeString(dir.resolve(configFile), config);
+    return dir;
+  }
+
+  /** Deploys through the deployer (as {@code --apps} does) and waits for the node to accept it. */
+  public DeployedApp deploy(Path folder) throws Exception {
+    return node.deployer().deployFolder(folder, Optional.empty(), Optional.empty())
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  public DeployedApp deployAndAwaitReady(Path folder) throws Exception {
+    DeployedApp app = deploy(folder);
+    awaitState(app.spec().id(), AppState.READY);
+    return app;
+  }
+
+  public void awaitState(AppId id, AppState state) {
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        node.deployer().app(id).map(DeployedApp::state).orElse(null) == state);
+  }
+
+  public HttpResponse<String> get(String path) throws Exception {
+    return send(HttpRequest.newBuilder(URI.create(publicUrl() + path)).GET().build());
+  }
+
+  public HttpResponse<String> post(String path, String body) throws Exception {
+    return send(HttpRequest.newBuilder(URI.create(publicUrl() + path))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  public HttpResponse<String> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> admin(String method, String path, String body) throws Exception {
+    HttpRequest.BodyPublisher publisher = body == null
+        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+    return send(HttpRequest.newBuilder(URI.create(adminUrl() + path)).method(method, publisher).build());
+  }
+
+  public JsonObject adminJson(String path) throws Exception {
+    return new JsonObject(admin("GET", path, null).body());
+  }
+
+  public HttpClient http() {
+    return http;
+  }
+
+  @Override
+  public void close() throws Exception {
+    node.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}

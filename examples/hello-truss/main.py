@@ -1,0 +1,1 @@
+../hello/main.py

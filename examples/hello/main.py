@@ -1,0 +1,151 @@
+"""A small model server for trying Sluice: any HTTP server with a start command, a port, /health and /ready.
+
+It behaves like a model server: /ready answers 503 while the "model" loads (WARMUP_SECONDS), /predict answers after
+PREDICT_LATENCY_MS. Standard library only, so it runs wherever python3 does.
+
+Environment:
+  PORT                 port to listen on (else --port, else 8000); Sluice sets it for every replica
+  WARMUP_SECONDS       seconds before /ready says 200 (default 2)
+  PREDICT_LATENCY_MS   milliseconds /predict takes (default 0; ?latency_ms= overrides per request)
+  SLUICE_REPLICA       the replica's name, echoed in answers
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+STARTED = time.monotonic()
+WARMUP = float(os.environ.get("WARMUP_SECONDS", "2"))
+LATENCY_MS = float(os.environ.get("PREDICT_LATENCY_MS", "0"))
+REPLICA = os.environ.get("SLUICE_REPLICA", "local")
+SECRETS_DIR = "/secrets" if os.path.isdir("/secrets") and os.listdir("/secrets") else os.environ.get(
+    "SLUICE_SECRETS_DIR", "/secrets")
+
+state = {"ready": True, "healthy": True, "in_flight": 0, "max_in_flight": 0, "requests": 0}
+lock = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        print("%s %s" % (self.address_string(), fmt % args), flush=True)
+
+    def _body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status, payload, content_type="application/json"):
+        body = payload if isinstance(payload, bytes) else (json.dumps(payload) + "\n").encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self._route()
+
+    def do_POST(self):
+        self._route()
+
+    def do_PUT(self):
+        self._route()
+
+    def do_DELETE(self):
+        self._route()
+
+    def do_PATCH(self):
+        self._route()
+
+    def _route(self):
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        body = self._body()
+        if url.path == "/health":
+            return self._send(200 if state["healthy"] else 500, {"healthy": state["healthy"]})
+        if url.path == "/ready":
+            warm = time.monotonic() - STARTED >= WARMUP
+            ok = warm and state["ready"]
+            return self._send(200 if ok else 503, {"ready": ok, "warm": warm})
+        if url.path in ("/predict", "/hello"):
+            return self._predict(query, body)
+        if url.path == "/echo":
+            return self._send(200, {
+                "method": self.command, "path": url.path, "query": url.query,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "body": body.decode("utf-8", "replace"), "replica": REPLICA})
+        if url.path == "/control/crash":
+            # Dies mid-request, as a server that segfaults would: the proxy sees the connection reset.
+            os._exit(3)
+        if url.path.startswith("/control/"):
+            key = url.path[len("/control/"):]
+            if key in ("ready", "healthy"):
+                state[key] = query.get("value", ["true"])[0] == "true"
+                return self._send(200, {key: state[key], "replica": REPLICA})
+        if url.path == "/stats":
+            with lock:
+                return self._send(200, dict(state, replica=REPLICA, pid=os.getpid()))
+        if url.path == "/secret-digest":
+            name = os.path.basename(query.get("name", [""])[0])
+            try:
+                with open(os.path.join(SECRETS_DIR, name), "rb") as f:
+                    digest = hashlib.sha256(f.read().strip()).hexdigest()
+                return self._send(200, {"name": name, "sha256": digest, "dir": SECRETS_DIR})
+            except OSError as e:
+                return self._send(404, {"name": name, "error": str(e.strerror), "dir": SECRETS_DIR})
+        return self._send(404, {"error": "no route " + url.path})
+
+    def _predict(self, query, body):
+        with lock:
+            state["in_flight"] += 1
+            state["requests"] += 1
+            state["max_in_flight"] = max(state["max_in_flight"], state["in_flight"])
+        try:
+            latency = float(query.get("latency_ms", [LATENCY_MS])[0])
+            if latency > 0:
+                time.sleep(latency / 1000.0)
+            try:
+                prompt = json.loads(body or b"{}")
+            except ValueError:
+                prompt = body.decode("utf-8", "replace")
+            self._send(200, {
+                "prediction": "hello from " + REPLICA,
+                "input": prompt,
+                "request_id": self.headers.get("X-Request-Id"),
+                "replica": REPLICA,
+            })
+        finally:
+            with lock:
+                state["in_flight"] -= 1
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="0.0.0.0")
+    args = parser.parse_args()
+    port = int(os.environ.get("PORT", args.port))
+    server = ThreadingHTTPServer((args.host, port), Handler)
+    server.daemon_threads = True
+    print("listening on %s:%d, ready in %.1fs" % (args.host, port, WARMUP), flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
