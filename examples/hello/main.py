@@ -34,7 +34,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, fmt, *args):
-        print("%s %s" % (self.address_string(), fmt % args), flush=True)
+        if self.path not in ("/health", "/ready"):  # probes every second would drown the log
+            print("%s %s" % (self.address_string(), fmt % args), flush=True)
 
     def _body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":

@@ -80,6 +80,67 @@ class ReplicaLifecycleTest {
   }
 
   @Test
+  void a_replica_failing_its_liveness_probe_is_restarted() throws Exception {
+    try (TestNode node = TestNode.start(temp.resolve("state"))) {
+      DeployedApp app = node.deployAndAwaitReady(TestNode.appFolder(temp, "sick", "cerebrium.toml",
+          Configs.cerebrium("sick", 1, 0, "")));
+      var replica = app.replicas().get(0);
+      String direct = "http://127.0.0.1:" + replica.endpoint().orElseThrow().port();
+      long pid = new JsonObject(node.get("/v4/local/sick/stats").body()).getLong("pid");
+
+      node.send(HttpRequest.newBuilder(URI.create(direct + "/control/healthy?value=false")).GET().build());
+
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+        HttpResponse<String> stats = node.get("/v4/local/sick/stats");
+        assertThat(stats.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(stats.body()).getLong("pid")).isNotEqualTo(pid);
+      });
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+      assertThat(app.replicas().get(0).restarts()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void an_app_without_endpoints_is_probed_by_tcp_connect() throws Exception {
+    try (TestNode node = TestNode.start(temp.resolve("state"))) {
+      String config = Configs.cerebrium("tcp", 1, 0, "")
+          .replace("healthcheck_endpoint = \"/health\"\n", "")
+          .replace("readycheck_endpoint = \"/ready\"\n", "");
+
+      node.deployAndAwaitReady(TestNode.appFolder(temp, "tcp", "cerebrium.toml", config));
+
+      assertThat(node.post("/v4/local/tcp/predict", "{}").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void a_node_started_with_an_apps_folder_deploys_the_shipped_examples_from_both_formats() throws Exception {
+    Path examples = Path.of("..", "examples").toAbsolutePath().normalize();
+    try (TestNode node = TestNode.start(io.sluice.dataplane.node.NodeOptions.defaults(temp.resolve("state"))
+        .withPorts(0, 0).withProbeTimings(TestNode.FAST_PROBES).withAppsDir(examples))) {
+      node.awaitState(new AppId("local", "hello"), AppState.READY);
+      node.awaitState(new AppId("local", "hello-truss"), AppState.READY);
+
+      assertThat(node.post("/v4/local/hello/predict", "{}").statusCode()).isEqualTo(200);
+      assertThat(node.post("/v4/local/hello-truss/predict", "{}").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void replica_processes_left_by_a_node_that_was_killed_are_reaped_when_a_node_starts() throws Exception {
+    Path stateDir = temp.resolve("state");
+    Path replicaDir = java.nio.file.Files.createDirectories(stateDir.resolve("replicas/local/gone/gone-abcde"));
+    Process orphan = new ProcessBuilder("sleep", "300").start();
+    java.nio.file.Files.writeString(replicaDir.resolve("replica.pid"), orphan.pid() + " "
+        + orphan.toHandle().info().startInstant().orElseThrow().toEpochMilli() + "\n");
+
+    try (TestNode node = TestNode.start(stateDir)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> !orphan.isAlive());
+      assertThat(replicaDir.resolve("replica.pid")).doesNotExist();
+    }
+  }
+
+  @Test
   void a_replica_that_turns_unready_stops_getting_traffic_until_it_is_ready_again() throws Exception {
     try (TestNode node = TestNode.start(temp.resolve("state"))) {
       DeployedApp app = node.deploy(TestNode.appFolder(temp, "pair", "cerebrium.toml",

@@ -68,9 +68,12 @@ public final class AppObjects {
   // A saturated model server can answer its health check slowly; a 1 s timeout would restart it and lose the
   // loaded model, which is far more costly than noticing a hang a few seconds later.
   static final int LIVENESS_TIMEOUT_SECONDS = 5;
-  static final int STARTUP_PERIOD_SECONDS = 10;
-  /** 180 x 10 s: a replica has 30 minutes to download and load its model before liveness may restart it. */
-  static final int STARTUP_FAILURE_THRESHOLD = 180;
+  static final int STARTUP_PERIOD_SECONDS = 1;
+  /**
+   * 1800 x 1 s: a replica has 30 minutes to load its model before liveness may restart it, and is seen ready within a
+   * second of being so (readiness waits for the startup probe, so a slow period would add to every cold start).
+   */
+  static final int STARTUP_FAILURE_THRESHOLD = 1800;
   static final int SECRET_FILE_MODE = 0400;
 
   private static final String SECRETS_VOLUME = "secrets";

@@ -183,8 +183,8 @@ class AppObjectsTest {
   void startup_probe_gives_a_slow_model_load_thirty_minutes_before_liveness_may_restart_it() {
     Probe startup = container(vllm).getStartupProbe();
 
-    assertThat(startup.getPeriodSeconds()).isEqualTo(10);
-    assertThat(startup.getFailureThreshold()).isEqualTo(180);
+    assertThat(startup.getPeriodSeconds()).isEqualTo(1);
+    assertThat(startup.getFailureThreshold()).isEqualTo(1800);
     assertThat(Duration.ofSeconds((long) startup.getPeriodSeconds() * startup.getFailureThreshold()))
         .isGreaterThanOrEqualTo(Duration.ofMinutes(30));
     assertThat(startup.getHttpGet()).isEqualTo(container(vllm).getLivenessProbe().getHttpGet());
