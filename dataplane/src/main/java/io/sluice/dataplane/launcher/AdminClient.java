@@ -24,6 +24,14 @@ final class AdminClient {
       return status / 100 == 2;
     }
 
+    /** This answer if it is a success; else fails the command with the node's error message (exit code 1). */
+    Answer orFail() {
+      if (!ok()) {
+        throw new CommandFailed(errorMessage());
+      }
+      return this;
+    }
+
     /** The {@code error.message} of a JSON error, else the body. */
     String errorMessage() {
       try {

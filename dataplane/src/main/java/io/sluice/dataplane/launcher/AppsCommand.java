@@ -21,11 +21,7 @@ final class AppsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    AdminClient.Answer answer = node.client().get("/v1/apps");
-    if (!answer.ok()) {
-      spec.commandLine().getErr().println(answer.errorMessage());
-      return 1;
-    }
+    AdminClient.Answer answer = node.client().get("/v1/apps").orFail();
     String format = "%-28s %-12s %-9s %s%n";
     out.printf(format, "APP", "STATE", "READY", "URL");
     for (Object each : answer.json().getJsonArray("apps")) {

@@ -32,11 +32,7 @@ final class LogsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     AppId id = AppName.parse(app);
     String query = "?tail=" + tail + (replica == null ? "" : "&" + AdminClient.query("replica", replica));
-    AdminClient.Answer answer = node.client().get("/v1/apps/" + id.key() + "/logs" + query);
-    if (!answer.ok()) {
-      spec.commandLine().getErr().println(answer.errorMessage());
-      return 1;
-    }
+    AdminClient.Answer answer = node.client().get("/v1/apps/" + id.key() + "/logs" + query).orFail();
     spec.commandLine().getOut().print(answer.body());
     spec.commandLine().getOut().flush();
     return 0;

@@ -44,11 +44,7 @@ final class SecretsCommand {
           secret = in.lines().collect(Collectors.joining("\n"));
         }
       }
-      AdminClient.Answer answer = node.client().put("/v1/projects/" + project + "/secrets/" + name, secret);
-      if (!answer.ok()) {
-        spec.commandLine().getErr().println(answer.errorMessage());
-        return 1;
-      }
+      node.client().put("/v1/projects/" + project + "/secrets/" + name, secret).orFail();
       spec.commandLine().getOut().printf("Stored secret %s in project %s; redeploy apps to give it to them%n",
           name, project);
       return 0;
@@ -68,11 +64,7 @@ final class SecretsCommand {
 
     @Override
     public Integer call() throws Exception {
-      AdminClient.Answer answer = node.client().get("/v1/projects/" + project + "/secrets");
-      if (!answer.ok()) {
-        spec.commandLine().getErr().println(answer.errorMessage());
-        return 1;
-      }
+      AdminClient.Answer answer = node.client().get("/v1/projects/" + project + "/secrets").orFail();
       answer.json().getJsonArray("names").forEach(n -> spec.commandLine().getOut().println(n));
       return 0;
     }
@@ -94,11 +86,7 @@ final class SecretsCommand {
 
     @Override
     public Integer call() throws Exception {
-      AdminClient.Answer answer = node.client().delete("/v1/projects/" + project + "/secrets/" + name);
-      if (!answer.ok()) {
-        spec.commandLine().getErr().println(answer.errorMessage());
-        return 1;
-      }
+      node.client().delete("/v1/projects/" + project + "/secrets/" + name).orFail();
       spec.commandLine().getOut().printf("Deleted secret %s from project %s%n", name, project);
       return 0;
     }

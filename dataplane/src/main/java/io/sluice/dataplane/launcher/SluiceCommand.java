@@ -20,6 +20,13 @@ public final class SluiceCommand {
   }
 
   public static CommandLine commandLine() {
-    return new CommandLine(new SluiceCommand());
+    return new CommandLine(new SluiceCommand()).setExecutionExceptionHandler((failure, cli, parsed) -> {
+      if (failure instanceof CommandFailed || failure instanceof java.io.IOException) {
+        cli.getErr().println(failure.getMessage());
+        cli.getErr().flush();
+        return 1;
+      }
+      throw failure;
+    });
   }
 }

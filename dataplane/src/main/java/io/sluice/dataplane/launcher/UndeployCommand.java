@@ -22,11 +22,7 @@ final class UndeployCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    AdminClient.Answer answer = node.client().delete("/v1/apps/" + AppName.parse(app).key());
-    if (!answer.ok()) {
-      spec.commandLine().getErr().println(answer.errorMessage());
-      return 1;
-    }
+    node.client().delete("/v1/apps/" + AppName.parse(app).key()).orFail();
     spec.commandLine().getOut().println("Undeployed " + AppName.parse(app));
     return 0;
   }
