@@ -29,18 +29,30 @@ class ReplicaLifecycleTest {
   Path temp;
 
   @Test
-  void a_request_during_warm_up_gets_503_with_retry_after_and_one_after_gets_200() throws Exception {
+  void a_request_during_warm_up_is_held_until_the_replica_is_ready() throws Exception {
     try (TestNode node = TestNode.start(temp.resolve("state"))) {
       node.deploy(TestNode.appFolder(temp, "warm", "cerebrium.toml", Configs.cerebrium("warm", 1, 1.5, "")));
+      long sent = System.nanoTime();
 
-      HttpResponse<String> early = node.post("/v4/local/warm/predict", "{}");
+      HttpResponse<String> held = node.post("/v4/local/warm/predict", "{}");
+
+      assertThat(held.statusCode()).isEqualTo(200);
+      assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(Duration.ofMillis(1200));
+    }
+  }
+
+  @Test
+  void a_request_held_longer_than_the_hold_timeout_gets_503_with_retry_after() throws Exception {
+    try (TestNode node = TestNode.start(TestNode.options(temp.resolve("state"))
+        .hold(Duration.ofMillis(500), 100).build())) {
+      node.deploy(TestNode.appFolder(temp, "slowstart", "cerebrium.toml",
+          Configs.cerebrium("slowstart", 1, 5, "")));
+
+      HttpResponse<String> early = node.post("/v4/local/slowstart/predict", "{}");
 
       assertThat(early.statusCode()).isEqualTo(503);
       assertThat(early.headers().firstValue("Retry-After")).hasValue("1");
-      assertThat(new JsonObject(early.body()).getJsonObject("error").getString("code"))
-          .isEqualTo("no_ready_replica");
-      node.awaitState(new AppId("local", "warm"), AppState.READY);
-      assertThat(node.post("/v4/local/warm/predict", "{}").statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(early.body()).getJsonObject("error").getString("code")).isEqualTo("hold_timeout");
     }
   }
 
@@ -116,8 +128,7 @@ class ReplicaLifecycleTest {
   @Test
   void a_node_started_with_an_apps_folder_deploys_the_shipped_examples_from_both_formats() throws Exception {
     Path examples = Path.of("..", "examples").toAbsolutePath().normalize();
-    try (TestNode node = TestNode.start(io.sluice.dataplane.node.NodeOptions.defaults(temp.resolve("state"))
-        .withPorts(0, 0).withProbeTimings(TestNode.FAST_PROBES).withAppsDir(examples))) {
+    try (TestNode node = TestNode.start(TestNode.options(temp.resolve("state")).appsDir(examples).build())) {
       node.awaitState(new AppId("local", "hello"), AppState.READY);
       node.awaitState(new AppId("local", "hello-truss"), AppState.READY);
 

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -36,10 +37,12 @@ import java.util.function.Supplier;
  * <pre>
  * GET    /health, /ready                            /ready is 503 while the node drains
  * GET    /v1/apps                                   apps with state, URL, replicas
+ * GET    /v1/capacity                               node pools, GPUs used, replicas waiting for capacity
  * POST   /v1/apps?project=P&amp;name=N&amp;dir=D          body: the app folder as a zip (application/zip)
  * GET    /v1/apps/{project}/{app}
  * DELETE /v1/apps/{project}/{app}
  * GET    /v1/apps/{project}/{app}/logs?replica=R&amp;tail=N   text/plain
+ * GET    /v1/apps/{project}/{app}/scaling           observed load, desired/ready/pending, queue, decisions
  * GET    /v1/projects/{project}/secrets             names only, never values
  * PUT    /v1/projects/{project}/secrets/{name}      body: the value
  * DELETE /v1/projects/{project}/secrets/{name}
@@ -57,10 +60,13 @@ public final class AdminApi {
   private final Supplier<String> publicBaseUrl;
   private final Path uploads;
   private final NodeDrain drain;
+  private final Function<AppId, Optional<JsonObject>> scalingState;
+  private final Supplier<JsonObject> capacity;
 
   public AdminApi(
       Vertx vertx, AppDeployer deployer, SecretStore secrets, ReplicaLogs logs, Supplier<String> publicBaseUrl,
-      Path uploads, NodeDrain drain) {
+      Path uploads, NodeDrain drain, Function<AppId, Optional<JsonObject>> scalingState,
+      Supplier<JsonObject> capacity) {
     this.vertx = vertx;
     this.deployer = deployer;
     this.secrets = secrets;
@@ -68,6 +74,8 @@ public final class AdminApi {
     this.publicBaseUrl = publicBaseUrl;
     this.uploads = uploads;
     this.drain = drain;
+    this.scalingState = scalingState;
+    this.capacity = capacity;
   }
 
   public Router router() {
@@ -76,10 +84,12 @@ public final class AdminApi {
     router.get("/ready").handler(ctx -> json(ctx, drain.draining() ? 503 : 200,
         new JsonObject().put("status", drain.draining() ? "draining" : "ready")));
     router.get("/v1/apps").handler(this::listApps);
+    router.get("/v1/capacity").handler(ctx -> json(ctx, 200, capacity.get()));
     router.post("/v1/apps").handler(this::deploy);
     router.get("/v1/apps/:project/:app").handler(this::showApp);
     router.delete("/v1/apps/:project/:app").handler(this::undeploy);
     router.get("/v1/apps/:project/:app/logs").handler(this::logs);
+    router.get("/v1/apps/:project/:app/scaling").handler(this::scaling);
     router.get("/v1/projects/:project/secrets").handler(this::listSecrets);
     router.put("/v1/projects/:project/secrets/:name")
         .handler(BodyHandler.create(false).setBodyLimit(MAX_SECRET_BYTES))
@@ -181,6 +191,16 @@ public final class AdminApi {
       });
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(text.toString());
     });
+  }
+
+  private void scaling(RoutingContext ctx) {
+    Optional<DeployedApp> app = appOf(ctx);
+    if (app.isEmpty()) {
+      return;
+    }
+    json(ctx, 200, scalingState.apply(app.get().spec().id()).orElseGet(JsonObject::new)
+        .put("project", app.get().spec().id().project())
+        .put("name", app.get().spec().id().name()));
   }
 
   private void listSecrets(RoutingContext ctx) {

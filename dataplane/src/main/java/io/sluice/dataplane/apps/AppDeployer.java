@@ -10,6 +10,7 @@ import io.sluice.config.AppSpec;
 import io.sluice.config.ConfigFormat;
 import io.sluice.config.LoadedApp;
 import io.sluice.dataplane.routing.AppDirectory;
+import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.secrets.SecretStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,8 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,13 +36,12 @@ import org.slf4j.LoggerFactory;
  * Deploys and undeploys apps on this node: reads the user's config, keeps the app's files, starts its replicas through
  * the provider, and keeps the app's state and the router's view current as replicas come and go.
  *
- * <p>A redeploy puts the new version in the router at once and stops the old replicas; until a new replica is ready
- * the app answers 503 with {@code Retry-After}.
+ * <p>A redeploy puts the new version in the router at once and stops the old replicas; requests wait in the hold
+ * queue until a replica of the new version is ready. How many replicas an app runs is {@link AppScaling}'s call.
  */
 public final class AppDeployer {
 
   private static final Logger log = LoggerFactory.getLogger(AppDeployer.class);
-  private static final char[] NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
   private final Vertx vertx;
   private final AppDirectory directory;
@@ -49,24 +49,33 @@ public final class AppDeployer {
   private final SecretStore secrets;
   private final InstantSource clock;
   private final Duration stopGrace;
+  private final Function<AppSpec, AppRoute> routes;
   private final Map<AppId, DeployedApp> apps = new ConcurrentHashMap<>();
   private final AtomicLong generations;
   private volatile ReplicaProvider provider;
+  private volatile AppScaling scaling = AppScaling.NONE;
 
+  /** @param routes makes the router's view of a newly deployed app (its meters, hold queue and limits) */
   public AppDeployer(
       Vertx vertx, AppDirectory directory, AppFiles files, SecretStore secrets, InstantSource clock,
-      Duration stopGrace) {
+      Duration stopGrace, Function<AppSpec, AppRoute> routes) {
     this.vertx = vertx;
     this.directory = directory;
     this.files = files;
     this.secrets = secrets;
     this.clock = clock;
     this.stopGrace = stopGrace;
+    this.routes = routes;
     this.generations = new AtomicLong(clock.millis());
   }
 
   public void useProvider(ReplicaProvider provider) {
     this.provider = provider;
+  }
+
+  /** Who decides each app's replica count; set before the first deploy. */
+  public void useScaling(AppScaling scaling) {
+    this.scaling = scaling;
   }
 
   /** Deploys the app in a folder on this machine; its files are copied, so the folder may change afterwards. */
@@ -114,20 +123,27 @@ public final class AppDeployer {
   private DeployedApp activate(Installed installed) {
     AppSpec spec = installed.spec();
     DeployedApp app = new DeployedApp(installed.loaded(), spec, installed.files(), installed.generation(),
-        clock.instant(), installed.warnings());
+        clock.instant(), installed.warnings(), routes.apply(spec));
     DeployedApp previous = apps.put(spec.id(), app);
     directory.put(app.route());
-    int replicas = Math.max(spec.scaling().minReplicas(), 1);
-    for (int i = 0; i < replicas; i++) {
-      ReplicaId id = new ReplicaId(spec.id(), replicaName(spec.id()));
-      app.expect(id, new ReplicaStatus(id, ReplicaState.STARTING, Optional.empty(), 0, "starting", clock.instant()));
-      provider.start(id, spec);
-    }
-    log.info("deployed {} ({} replica(s), {})", spec.id(), replicas, spec.format().fileName());
     if (previous != null) {
+      scaling.removed(previous);
       stopReplicas(previous);
     }
+    log.info("deployed {} from {}", spec.id(), spec.format().fileName());
+    scaling.added(app);
     return app;
+  }
+
+  /** Starts one more replica of the app, under the name placement gave it. */
+  public void startReplica(DeployedApp app, ReplicaId id) {
+    app.expect(id, new ReplicaStatus(id, ReplicaState.STARTING, Optional.empty(), 0, "starting", clock.instant()));
+    provider.start(id, app.spec());
+  }
+
+  /** Stops one replica, which must already be out of routing. */
+  public Future<Void> stopReplica(ReplicaId id) {
+    return Future.fromCompletionStage(provider.stop(id, stopGrace));
   }
 
   /** Removes an app: it stops being routed at once, then its replicas are stopped. */
@@ -137,6 +153,7 @@ public final class AppDeployer {
       return Future.failedFuture(new IllegalArgumentException("no app " + id));
     }
     directory.remove(id, app.route());
+    scaling.removed(app);
     return stopReplicas(app);
   }
 
@@ -205,15 +222,6 @@ public final class AppDeployer {
       }
     }
     return warnings;
-  }
-
-  private static String replicaName(AppId app) {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    StringBuilder name = new StringBuilder(app.name()).append('-');
-    for (int i = 0; i < 5; i++) {
-      name.append(NAME_CHARS[random.nextInt(NAME_CHARS.length)]);
-    }
-    return name.toString();
   }
 
   private record Installed(LoadedApp loaded, AppSpec spec, Path files, long generation, List<String> warnings) {}

@@ -9,11 +9,16 @@ import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.RoutedReplica;
 import io.vertx.core.net.SocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
 
 /** One deploy of an app on this node: its config, its files, its replicas and how the router sees them. */
 public final class DeployedApp {
@@ -26,17 +31,20 @@ public final class DeployedApp {
   private final AppRoute route;
   private final List<String> warnings;
   private final Map<ReplicaId, ReplicaStatus> replicas = new LinkedHashMap<>();
+  private final Set<ReplicaId> draining = new HashSet<>();
+  private final Map<ReplicaId, Instant> startedAt = new HashMap<>();
+  private Duration lastStartup;
   private boolean everReady;
   private String lastFailure;
 
-  DeployedApp(
-      LoadedApp loaded, AppSpec spec, Path files, long generation, Instant deployedAt, List<String> warnings) {
+  DeployedApp(LoadedApp loaded, AppSpec spec, Path files, long generation, Instant deployedAt, List<String> warnings,
+      AppRoute route) {
     this.loaded = loaded;
     this.spec = spec;
     this.files = files;
     this.generation = generation;
     this.deployedAt = deployedAt;
-    this.route = new AppRoute(spec);
+    this.route = route;
     this.warnings = List.copyOf(warnings);
   }
 
@@ -75,6 +83,12 @@ public final class DeployedApp {
 
   synchronized void expect(ReplicaId id, ReplicaStatus initial) {
     replicas.put(id, initial);
+    startedAt.put(id, initial.since());
+  }
+
+  /** How long the app's latest replica took from being asked for to being ready: the autoscaler's lead time. */
+  public synchronized Optional<Duration> lastStartup() {
+    return Optional.ofNullable(lastStartup);
   }
 
   /** Applies a replica's new status to the app's state and to the router's view. */
@@ -85,19 +99,62 @@ public final class DeployedApp {
     }
     if (status.state() == ReplicaState.READY && status.endpoint().isPresent()) {
       everReady = true;
-      var endpoint = status.endpoint().get();
-      route.markReady(new RoutedReplica(id, SocketAddress.inetSocketAddress(endpoint.port(), endpoint.host())));
+      Instant asked = startedAt.remove(id);
+      if (asked != null) {
+        lastStartup = Duration.between(asked, status.since());
+      }
+      if (!draining.contains(id)) {
+        var endpoint = status.endpoint().get();
+        route.markReady(id, SocketAddress.inetSocketAddress(endpoint.port(), endpoint.host()));
+      }
     } else {
       route.markNotReady(id);
     }
     if (status.state() == ReplicaState.FAILED || status.state() == ReplicaState.RESTARTING) {
       lastFailure = status.detail();
     }
-    if (status.state() == ReplicaState.STOPPED) {
+    if (status.state().terminal() && status.state() != ReplicaState.FAILED) {
       replicas.remove(id);
+      draining.remove(id);
+      startedAt.remove(id);
     } else {
       replicas.put(id, status);
     }
+    route.failed(stateNow() == AppState.FAILED);
+  }
+
+  /**
+   * Takes a replica out of routing for a scale-down: it gets no new requests, including when its probe passes again,
+   * while the requests it has run to their end. Returns the routed replica (to watch its in-flight count), if it was.
+   */
+  public synchronized java.util.Optional<RoutedReplica> beginDrain(ReplicaId id) {
+    draining.add(id);
+    java.util.Optional<RoutedReplica> routed = route.readyReplicas().stream()
+        .filter(r -> r.id().equals(id)).findFirst();
+    route.markNotReady(id);
+    return routed;
+  }
+
+  public synchronized int drainingCount() {
+    return draining.size();
+  }
+
+  /** Whether the replica still occupies capacity: known, and neither failed for good nor stopped. */
+  public synchronized boolean holdsCapacity(ReplicaId id) {
+    ReplicaStatus status = replicas.get(id);
+    return status != null && !status.state().terminal();
+  }
+
+  /** Replicas that count for scaling: not being drained, not gone. */
+  public synchronized List<ReplicaStatus> liveReplicas() {
+    List<ReplicaStatus> live = new ArrayList<>();
+    for (ReplicaStatus status : replicas.values()) {
+      if (!draining.contains(status.id()) && !status.state().terminal()
+          && status.state() != ReplicaState.STOPPING) {
+        live.add(status);
+      }
+    }
+    return live;
   }
 
   public synchronized List<ReplicaStatus> replicas() {
@@ -105,6 +162,10 @@ public final class DeployedApp {
   }
 
   public synchronized AppState state() {
+    return stateNow();
+  }
+
+  private AppState stateNow() {
     boolean anyReady = false;
     boolean allFailed = !replicas.isEmpty();
     for (ReplicaStatus status : replicas.values()) {

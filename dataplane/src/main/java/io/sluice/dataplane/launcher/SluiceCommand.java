@@ -21,7 +21,8 @@ public final class SluiceCommand {
 
   public static CommandLine commandLine() {
     return new CommandLine(new SluiceCommand()).setExecutionExceptionHandler((failure, cli, parsed) -> {
-      if (failure instanceof CommandFailed || failure instanceof java.io.IOException) {
+      if (failure instanceof CommandFailed || failure instanceof java.io.IOException
+          || failure instanceof io.sluice.config.ConfigException) {
         cli.getErr().println(failure.getMessage());
         cli.getErr().flush();
         return 1;

@@ -1,9 +1,12 @@
 package io.sluice.dataplane.launcher;
 
+import io.sluice.config.NodeConfigReader;
 import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
+import io.sluice.dataplane.scaling.ScalingOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,15 +45,28 @@ final class UpCommand implements Callable<Integer> {
       description = "Folder for deployed apps, replicas' files and logs, secrets (default: ${DEFAULT-VALUE}).")
   Path state;
 
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "The node's sluice.toml with its [[pools]] of GPU nodes (default: one CPU pool, no GPUs).")
+  Path config;
+
+  @Option(names = "--policy", defaultValue = "sluice",
+      description = "Scaling policy: sluice or knative (Knative's KPA) (default: ${DEFAULT-VALUE}).")
+  String policy;
+
+  @Option(names = "--scale-to-zero-grace", defaultValue = "PT30S",
+      description = "How long an idle app keeps its last replica, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  Duration scaleToZeroGrace;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    NodeOptions options = NodeOptions.defaults(state.toAbsolutePath())
-        .withPorts(port, adminPort)
-        .withAppsDir(apps == null ? null : apps.toAbsolutePath());
-    options = new NodeOptions(host, options.publicPort(), adminHost, options.adminPort(), options.stateDir(),
-        options.appsDir(), options.eventLoops(), options.probeTimings(), options.drainTimeout(),
-        options.replicaStopGrace(), options.mountSecrets());
+    NodeOptions options = NodeOptions.defaults(state.toAbsolutePath()).toBuilder()
+        .publicAddress(host, port)
+        .adminAddress(adminHost, adminPort)
+        .appsDir(apps == null ? null : apps.toAbsolutePath())
+        .scaling(new ScalingOptions(policy, ScalingOptions.defaults().tick(), scaleToZeroGrace))
+        .pools(config == null ? NodeConfigReader.defaultPools() : NodeConfigReader.read(config))
+        .build();
     SluiceNode node = SluiceNode.start(options).toCompletionStage().toCompletableFuture().get();
     CountDownLatch stopped = new CountDownLatch(1);
     long stopSeconds = options.drainTimeout().plus(options.replicaStopGrace()).toSeconds() + 10;

@@ -1,16 +1,23 @@
 package io.sluice.dataplane.node;
 
 import io.sluice.dataplane.replica.local.ProbeTimings;
+import io.sluice.dataplane.scaling.ScalingOptions;
+import io.sluice.config.NodeConfigReader;
+import io.sluice.config.NodePoolSpec;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * How one node runs. {@link #defaults(Path)} is the embedded default: public port 8080 on all interfaces, admin port
- * 9090 on loopback only.
+ * 9090 on loopback only, Sluice's scaling policy.
  *
+ * @param pools the GPU (and CPU) node pools replicas are placed on; one CPU pool "local" by default
  * @param appsDir every subfolder holding a {@code cerebrium.toml} or {@code config.yaml} is deployed at start
+ * @param holdTimeout how long a request may wait in an app's hold queue for a replica slot
+ * @param maxHeldPerApp how many requests may wait in one app's hold queue
  * @param drainTimeout how long a stopping node waits for in-flight requests before closing connections
  * @param replicaStopGrace how long a replica has to exit after SIGTERM before it is killed
  * @param mountSecrets whether to try a private mount namespace per replica for {@code /secrets}
@@ -24,6 +31,10 @@ public record NodeOptions(
     Optional<Path> appsDir,
     int eventLoops,
     ProbeTimings probeTimings,
+    ScalingOptions scaling,
+    List<NodePoolSpec> pools,
+    Duration holdTimeout,
+    int maxHeldPerApp,
     Duration drainTimeout,
     Duration replicaStopGrace,
     boolean mountSecrets) {
@@ -34,42 +45,126 @@ public record NodeOptions(
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(appsDir, "appsDir");
     Objects.requireNonNull(probeTimings, "probeTimings");
+    Objects.requireNonNull(scaling, "scaling");
+    pools = List.copyOf(pools);
+    require(!pools.isEmpty(), "pools", pools, "at least one node pool");
     checkPort("publicPort", publicPort);
     checkPort("adminPort", adminPort);
-    if (eventLoops < 1) {
-      throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 1)");
-    }
+    require(eventLoops >= 1, "eventLoops", eventLoops, ">= 1");
+    require(holdTimeout.toMillis() >= 1, "holdTimeout", holdTimeout, ">= 1 ms");
+    require(maxHeldPerApp >= 1, "maxHeldPerApp", maxHeldPerApp, ">= 1");
+    require(!drainTimeout.isNegative(), "drainTimeout", drainTimeout, ">= 0");
+    require(!replicaStopGrace.isNegative(), "replicaStopGrace", replicaStopGrace, ">= 0");
   }
 
   private static void checkPort(String key, int port) {
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(key + ": " + port + " (expected: 0..65535, 0 for any free port)");
+    require(port >= 0 && port <= 65535, key, port, "0..65535, 0 for any free port");
+  }
+
+  private static void require(boolean ok, String key, Object value, String expected) {
+    if (!ok) {
+      throw new IllegalArgumentException(key + ": " + value + " (expected: " + expected + ")");
     }
   }
 
   public static NodeOptions defaults(Path stateDir) {
     return new NodeOptions("0.0.0.0", 8080, "127.0.0.1", 9090, stateDir, Optional.empty(),
-        Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), Duration.ofSeconds(30),
-        Duration.ofSeconds(10), true);
+        Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
+        NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true);
   }
 
-  public NodeOptions withPorts(int newPublicPort, int newAdminPort) {
-    return new NodeOptions(publicHost, newPublicPort, adminHost, newAdminPort, stateDir, appsDir, eventLoops,
-        probeTimings, drainTimeout, replicaStopGrace, mountSecrets);
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public NodeOptions withAppsDir(Path dir) {
-    return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, Optional.ofNullable(dir),
-        eventLoops, probeTimings, drainTimeout, replicaStopGrace, mountSecrets);
-  }
+  /** Changes a few options of a valid set; {@link #build()} validates the result. */
+  public static final class Builder {
+    private String publicHost;
+    private int publicPort;
+    private String adminHost;
+    private int adminPort;
+    private Path stateDir;
+    private Optional<Path> appsDir;
+    private int eventLoops;
+    private ProbeTimings probeTimings;
+    private ScalingOptions scaling;
+    private List<NodePoolSpec> pools;
+    private Duration holdTimeout;
+    private int maxHeldPerApp;
+    private Duration drainTimeout;
+    private Duration replicaStopGrace;
+    private boolean mountSecrets;
 
-  public NodeOptions withProbeTimings(ProbeTimings timings) {
-    return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops, timings,
-        drainTimeout, replicaStopGrace, mountSecrets);
-  }
+    private Builder(NodeOptions from) {
+      publicHost = from.publicHost;
+      publicPort = from.publicPort;
+      adminHost = from.adminHost;
+      adminPort = from.adminPort;
+      stateDir = from.stateDir;
+      appsDir = from.appsDir;
+      eventLoops = from.eventLoops;
+      probeTimings = from.probeTimings;
+      scaling = from.scaling;
+      pools = from.pools;
+      holdTimeout = from.holdTimeout;
+      maxHeldPerApp = from.maxHeldPerApp;
+      drainTimeout = from.drainTimeout;
+      replicaStopGrace = from.replicaStopGrace;
+      mountSecrets = from.mountSecrets;
+    }
 
-  public NodeOptions withDrain(Duration drain, Duration stopGrace) {
-    return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
-        probeTimings, drain, stopGrace, mountSecrets);
+    public Builder publicAddress(String host, int port) {
+      publicHost = host;
+      publicPort = port;
+      return this;
+    }
+
+    public Builder adminAddress(String host, int port) {
+      adminHost = host;
+      adminPort = port;
+      return this;
+    }
+
+    public Builder appsDir(Path dir) {
+      appsDir = Optional.ofNullable(dir);
+      return this;
+    }
+
+    public Builder eventLoops(int count) {
+      eventLoops = count;
+      return this;
+    }
+
+    public Builder probeTimings(ProbeTimings timings) {
+      probeTimings = timings;
+      return this;
+    }
+
+    public Builder scaling(ScalingOptions options) {
+      scaling = options;
+      return this;
+    }
+
+    public Builder pools(List<NodePoolSpec> nodePools) {
+      pools = nodePools;
+      return this;
+    }
+
+    public Builder hold(Duration timeout, int maxPerApp) {
+      holdTimeout = timeout;
+      maxHeldPerApp = maxPerApp;
+      return this;
+    }
+
+    public Builder stopping(Duration drain, Duration replicaGrace) {
+      drainTimeout = drain;
+      replicaStopGrace = replicaGrace;
+      return this;
+    }
+
+    public NodeOptions build() {
+      return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
+          probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets);
+    }
   }
 }

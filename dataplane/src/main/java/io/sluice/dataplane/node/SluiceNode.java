@@ -9,6 +9,9 @@ import io.sluice.dataplane.apps.AppFiles;
 import io.sluice.dataplane.replica.local.LocalProcessProvider;
 import io.sluice.dataplane.replica.local.ReplicaLogs;
 import io.sluice.dataplane.routing.AppDirectory;
+import io.sluice.dataplane.routing.AppRoute;
+import io.sluice.dataplane.scaling.DeciderSpecs;
+import io.sluice.dataplane.scaling.ScalingLoop;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.secrets.SecretStore;
 import io.vertx.core.DeploymentOptions;
@@ -29,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,17 +49,21 @@ public final class SluiceNode {
   private final NodeOptions options;
   private final AppDeployer deployer;
   private final int publicPort;
-  private final NodeDrain drain = new NodeDrain();
+  private final NodeDrain drain;
+  private final ScalingLoop scaling;
   private LocalProcessProvider provider;
   private String publicDeployment;
   private AdminServerVerticle admin;
   private Future<Void> stopping;
 
-  private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort) {
+  private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort, NodeDrain drain,
+      ScalingLoop scaling) {
     this.vertx = vertx;
-    this.options = options;
+    this.options = options.toBuilder().publicAddress(options.publicHost(), publicPort).build();
     this.deployer = deployer;
     this.publicPort = publicPort;
+    this.drain = drain;
+    this.scaling = scaling;
   }
 
   public static Future<SluiceNode> start(NodeOptions options) {
@@ -70,10 +78,15 @@ public final class SluiceNode {
     InstantSource clock = InstantSource.system();
     AppDirectory directory = new AppDirectory();
     SecretStore secrets = new SecretStore(options.stateDir());
+    NodeDrain drain = new NodeDrain();
     AppDeployer deployer = new AppDeployer(vertx, directory, new AppFiles(options.stateDir()), secrets, clock,
-        options.replicaStopGrace());
+        options.replicaStopGrace(),
+        spec -> new AppRoute(spec, options.eventLoops(), options.maxHeldPerApp(), drain));
     ReplicaRegistry registry = new InMemoryReplicaRegistry();
     registry.subscribe(deployer::onReplicaStatus);
+    ScalingLoop scaling = new ScalingLoop(vertx, deployer, clock, options.scaling(), options.pools(),
+        (app, startup) -> DeciderSpecs.of(app.spec(), startup, options.scaling()));
+    deployer.useScaling(scaling);
     int publicPort;
     try {
       publicPort = options.publicPort() == 0 ? freePort(options.publicHost()) : options.publicPort();
@@ -81,20 +94,25 @@ public final class SluiceNode {
       vertx.close();
       return Future.failedFuture(e);
     }
-    SluiceNode node = new SluiceNode(vertx, options, deployer, publicPort);
+    SluiceNode node = new SluiceNode(vertx, options, deployer, publicPort, drain, scaling);
     return LocalProcessProvider.create(vertx, options.stateDir(), deployer::filesOf, deployer::secretsFor,
             registry::update, options.probeTimings(), clock, options.mountSecrets())
         .compose(provider -> {
           node.provider = provider;
           deployer.useProvider(provider);
           AdminApi api = new AdminApi(vertx, deployer, secrets, new ReplicaLogs(provider.folders()),
-              node::publicBaseUrl, options.stateDir().resolve("apps").resolve(".uploads"), node.drain);
+              node::publicBaseUrl, options.stateDir().resolve("apps").resolve(".uploads"), node.drain,
+              scaling::snapshot, scaling::capacity);
+          scaling.start();
           node.admin = new AdminServerVerticle(v -> api.router(), options.adminHost(), options.adminPort());
           return vertx.deployVerticle(node.admin);
         })
-        .compose(adminDeployed -> vertx.deployVerticle(
-            () -> new PublicServerVerticle(directory, node.drain, options.publicHost(), publicPort),
-            new DeploymentOptions().setInstances(options.eventLoops())))
+        .compose(adminDeployed -> {
+          AtomicInteger loops = new AtomicInteger();
+          return vertx.deployVerticle(
+              () -> new PublicServerVerticle(directory, drain, node.options, loops.getAndIncrement()),
+              new DeploymentOptions().setInstances(options.eventLoops()));
+        })
         .compose(publicDeployed -> {
           node.publicDeployment = publicDeployed;
           log.info("Sluice node up: public http://{}:{}, admin http://{}:{}", options.publicHost(), publicPort,
@@ -142,6 +160,7 @@ public final class SluiceNode {
     if (stopping == null) {
       CompletableFuture<Void> stopped = new CompletableFuture<>();
       drain.begin();
+      scaling.stop();
       long deadline = System.nanoTime() + options.drainTimeout().toNanos();
       awaitDrained(deadline)
           .eventually(() -> publicDeployment == null ? Future.succeededFuture() : vertx.undeploy(publicDeployment))

@@ -1,16 +1,25 @@
 package io.sluice.dataplane.routing;
 
+import io.sluice.autoscaler.metrics.ConcurrencyAccumulator;
+import io.sluice.autoscaler.metrics.MetricBucket;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.config.AppSpec;
 import io.sluice.config.ConfigFormat;
+import io.vertx.core.Context;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 
 /**
- * What a node needs to route one app's requests: its spec and its ready replicas.
+ * What a node needs to route one app's requests: its spec, its ready replicas, the requests held for a slot, and the
+ * per-event-loop meters that feed the autoscaler.
  *
- * <p>The replica list is an immutable array replaced on every change, so the many event loops that read it per
- * request never lock; changes (a replica became ready or stopped being so) are rare and serialized here.
+ * <p>The replica list is an immutable array replaced on every change, so the event loops that read it per request
+ * never lock; changes are rare and serialized here. A slot is taken against the app's hard limit
+ * ({@code replica_concurrency} / {@code predict_concurrency}); a request that finds none waits in the hold queue and
+ * is handed the first slot that frees up or the first replica that becomes ready, oldest first.
  */
 public final class AppRoute {
 
@@ -19,13 +28,33 @@ public final class AppRoute {
   private final AppSpec spec;
   private final boolean truss;
   private final long timeoutMillis;
+  private final int hardLimit;
+  private final NodeDrain node;
   private final ReplicaPicker picker = new ReplicaPicker();
+  private final HoldQueue held;
+  private final ConcurrencyAccumulator[] meters;
+  private final ConcurrentLinkedQueue<MetricBucket> closedBuckets = new ConcurrentLinkedQueue<>();
   private volatile RoutedReplica[] ready = NONE;
+  private volatile Runnable onDemand = () -> { };
+  private volatile boolean failed;
 
-  public AppRoute(AppSpec spec) {
+  /**
+   * @param eventLoops how many event loops meter this app (one accumulator each, touched by its loop only)
+   * @param maxHeld how many requests may wait for a slot
+   * @param node the node's count of requests in flight, which every slot joins
+   */
+  public AppRoute(AppSpec spec, int eventLoops, int maxHeld, NodeDrain node) {
     this.spec = spec;
+    this.node = node;
     this.truss = spec.format() == ConfigFormat.TRUSS_YAML;
     this.timeoutMillis = spec.requestTimeout().toMillis();
+    this.hardLimit = spec.scaling().replicaConcurrency();
+    this.held = new HoldQueue(maxHeld);
+    this.meters = new ConcurrencyAccumulator[eventLoops];
+    long now = System.nanoTime();
+    for (int i = 0; i < eventLoops; i++) {
+      meters[i] = new ConcurrencyAccumulator(now);
+    }
   }
 
   public AppSpec spec() {
@@ -40,20 +69,77 @@ public final class AppRoute {
     return timeoutMillis;
   }
 
-  /** The ready replica with the fewest requests in flight, or null when none is ready. */
-  public RoutedReplica pick() {
-    return picker.pick(ready);
+  public int hardLimit() {
+    return hardLimit;
+  }
+
+  /** A slot on the ready replica with the fewest requests in flight and room under the hard limit, or null. */
+  public ReplicaSlot tryAcquire() {
+    for (int attempt = 0; attempt < 4; attempt++) {
+      RoutedReplica replica = picker.pick(ready, hardLimit);
+      if (replica == null) {
+        return null;
+      }
+      ReplicaSlot slot = replica.tryAcquire(hardLimit, node);
+      if (slot != null) {
+        return slot;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Holds a request until a slot frees up: {@code onSlot} then runs on {@code context}. Returns null when the queue is
+   * full. Signals demand when no replica is ready, so that an app at zero wakes at once rather than at its next tick.
+   */
+  public HeldRequest hold(Context context, long nowNanos, Consumer<ReplicaSlot> onSlot) {
+    HeldRequest request = new HeldRequest(context, nowNanos, onSlot);
+    if (!held.offer(request)) {
+      return null;
+    }
+    if (ready.length == 0) {
+      onDemand.run();
+    }
+    // A slot may have freed between the caller's failed tryAcquire and the offer: look once more, or it is missed.
+    dispatchHeld();
+    return request;
+  }
+
+  /** Takes back a held request (expired, or its client left); false if it got a slot first. */
+  public boolean withdraw(HeldRequest request) {
+    return held.withdraw(request);
+  }
+
+  public int heldCount() {
+    return held.depth();
+  }
+
+  /** Hands free slots to held requests, oldest first. */
+  void dispatchHeld() {
+    while (!held.isEmpty()) {
+      ReplicaSlot slot = tryAcquire();
+      if (slot == null) {
+        return;
+      }
+      HeldRequest next = held.claimOldest();
+      if (next == null) {
+        slot.release();
+        return;
+      }
+      next.proceed(slot);
+    }
   }
 
   public List<RoutedReplica> readyReplicas() {
     return List.of(ready);
   }
 
-  public synchronized void markReady(RoutedReplica replica) {
+  public synchronized void markReady(ReplicaId id, SocketAddress address) {
     List<RoutedReplica> next = new ArrayList<>(List.of(ready));
-    next.removeIf(r -> r.id().equals(replica.id()));
-    next.add(replica);
+    next.removeIf(r -> r.id().equals(id));
+    next.add(new RoutedReplica(id, address, this::dispatchHeld));
     ready = next.toArray(NONE);
+    dispatchHeld();
   }
 
   public synchronized void markNotReady(ReplicaId id) {
@@ -70,5 +156,36 @@ public final class AppRoute {
       sum += replica.inFlight();
     }
     return sum;
+  }
+
+  /** Called with every request held while no replica is ready (the autoscaler's wake-up poke). */
+  public void onDemand(Runnable listener) {
+    this.onDemand = listener;
+  }
+
+  /** Set when the app's deploy failed: nothing would ever serve a held request, so none are held. */
+  public void failed(boolean value) {
+    this.failed = value;
+  }
+
+  public boolean failed() {
+    return failed;
+  }
+
+  /** The accumulator of one event loop; only that loop may touch it. */
+  public ConcurrencyAccumulator meter(int loop) {
+    return meters[loop];
+  }
+
+  /** Called by an event loop with the bucket it closed for this app. */
+  public void publish(MetricBucket bucket) {
+    closedBuckets.add(bucket);
+  }
+
+  /** Hands the buckets closed since the last call to the autoscaler. */
+  public void drainBuckets(Consumer<MetricBucket> into) {
+    for (MetricBucket bucket; (bucket = closedBuckets.poll()) != null; ) {
+      into.accept(bucket);
+    }
   }
 }

@@ -1,7 +1,7 @@
 package io.sluice.dataplane.routing;
 
 /**
- * One request's hold on a replica: taken by {@link RoutedReplica#acquire()}, given back once by {@link #release()}.
+ * One request's hold on a replica: taken through {@link AppRoute#tryAcquire}, given back once by {@link #release()}.
  * Releasing twice is harmless, so every path that ends a request may call it.
  */
 public final class ReplicaSlot {

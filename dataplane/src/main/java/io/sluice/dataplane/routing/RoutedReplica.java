@@ -4,16 +4,22 @@ import io.sluice.autoscaler.replica.ReplicaId;
 import io.vertx.core.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A ready replica as the router sees it: where it is and how many requests this node has in flight on it. */
+/**
+ * A ready replica as the router sees it: where it is, and how many requests this node has in flight on it. Slots are
+ * taken with a compare-and-set against the app's hard limit, so event loops picking at the same time can never put
+ * more than the limit on one replica.
+ */
 public final class RoutedReplica {
 
   private final ReplicaId id;
   private final SocketAddress address;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Runnable onRelease;
 
-  public RoutedReplica(ReplicaId id, SocketAddress address) {
+  RoutedReplica(ReplicaId id, SocketAddress address, Runnable onRelease) {
     this.id = id;
     this.address = address;
+    this.onRelease = onRelease;
   }
 
   public ReplicaId id() {
@@ -28,13 +34,21 @@ public final class RoutedReplica {
     return inFlight.get();
   }
 
-  /** Takes a slot on this replica, counted also in the node's total. */
-  public ReplicaSlot acquire(NodeDrain node) {
-    inFlight.incrementAndGet();
-    return new ReplicaSlot(this, node);
+  /** A slot on this replica if it has fewer than {@code limit} requests in flight, else null. */
+  ReplicaSlot tryAcquire(int limit, NodeDrain node) {
+    while (true) {
+      int current = inFlight.get();
+      if (current >= limit) {
+        return null;
+      }
+      if (inFlight.compareAndSet(current, current + 1)) {
+        return new ReplicaSlot(this, node);
+      }
+    }
   }
 
   void releaseOne() {
     inFlight.decrementAndGet();
+    onRelease.run();
   }
 }

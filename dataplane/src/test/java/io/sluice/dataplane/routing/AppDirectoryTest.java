@@ -24,18 +24,23 @@ class AppDirectoryTest {
   static final AppDirectory directory = new AppDirectory();
 
   static AppSpec spec(String project, String name, ConfigFormat format, String predictPath) {
+    return spec(project, name, format, predictPath, 1);
+  }
+
+  static AppSpec spec(String project, String name, ConfigFormat format, String predictPath, int hardLimit) {
     return new AppSpec(new AppId(project, name), format,
         new RuntimeSpec(new Command.Exec(List.of("server")), 8000, Optional.empty(), Optional.empty(),
             Optional.ofNullable(predictPath)),
-        new ScalingSpec(0, 1, 1, ScalingMetric.CONCURRENCY_UTILIZATION, 1, 1, 0, Duration.ofSeconds(60),
+        new ScalingSpec(0, 1, hardLimit, ScalingMetric.CONCURRENCY_UTILIZATION, 1, 1, 0, Duration.ofSeconds(60),
             Duration.ofSeconds(60), Duration.ofSeconds(60)),
         HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30));
   }
 
   @BeforeAll
   static void apps() {
-    directory.put(new AppRoute(spec("p1", "chat", ConfigFormat.CEREBRIUM_TOML, null)));
-    directory.put(new AppRoute(spec("p1", "vllm", ConfigFormat.TRUSS_YAML, "/v1/chat/completions")));
+    directory.put(new AppRoute(spec("p1", "chat", ConfigFormat.CEREBRIUM_TOML, null), 1, 10, new NodeDrain()));
+    directory.put(new AppRoute(spec("p1", "vllm", ConfigFormat.TRUSS_YAML, "/v1/chat/completions"), 1, 10,
+        new NodeDrain()));
   }
 
   record Case(String name, String uri, String app, String upstream, RequestTarget.Error error) {

@@ -9,6 +9,7 @@ import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
 import io.sluice.dataplane.replica.local.ProbeTimings;
 import io.sluice.dataplane.replica.local.RestartBackoff;
+import io.sluice.dataplane.scaling.ScalingOptions;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -43,21 +44,29 @@ public final class TestNode implements AutoCloseable {
     this.stateDir = stateDir;
   }
 
-  public static TestNode start(Path stateDir) throws Exception {
-    return start(NodeOptions.defaults(stateDir).withPorts(0, 0).withProbeTimings(FAST_PROBES)
-        .withDrain(Duration.ofSeconds(10), Duration.ofSeconds(3)));
+  /** Fast everything: probes, a 500 ms scaling tick, a 2 s scale-to-zero grace, 10 s hold. */
+  public static NodeOptions.Builder options(Path stateDir) {
+    return NodeOptions.defaults(stateDir).toBuilder()
+        .publicAddress("127.0.0.1", 0)
+        .adminAddress("127.0.0.1", 0)
+        .eventLoops(2)
+        .probeTimings(FAST_PROBES)
+        .scaling(new ScalingOptions("sluice", Duration.ofMillis(500), Duration.ofSeconds(2)))
+        .hold(Duration.ofSeconds(10), 1000)
+        .stopping(Duration.ofSeconds(10), Duration.ofSeconds(3));
   }
 
-  public static TestNode start(NodeOptions options) throws Exception {
-    NodeOptions local = new NodeOptions("127.0.0.1", options.publicPort(), "127.0.0.1", options.adminPort(),
-        options.stateDir(), options.appsDir(), 2, options.probeTimings(), options.drainTimeout(),
-        options.replicaStopGrace(), options.mountSecrets());
+  public static TestNode start(Path stateDir) throws Exception {
+    return start(options(stateDir).build());
+  }
+
+  public static TestNode start(NodeOptions local) throws Exception {
     VertxOptions vertx = new VertxOptions()
         .setMaxEventLoopExecuteTime(100).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
         .setWarningExceptionTime(100).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
     SluiceNode node = SluiceNode.start(local, vertx).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    return new TestNode(node, options.stateDir());
+    return new TestNode(node, local.stateDir());
   }
 
   public SluiceNode node() {
