@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.sluice.config.AppId;
 import io.sluice.dataplane.apps.DeployedApp;
+import io.sluice.dataplane.scaling.ScalingOptions;
 import io.sluice.dataplane.support.Configs;
 import io.sluice.dataplane.support.TestNode;
 import io.vertx.core.json.JsonObject;
@@ -78,6 +79,23 @@ class ScalingEndToEndTest {
       JsonObject scaling = node.adminJson("/v1/apps/local/zero/scaling");
       assertThat(scaling.getJsonArray("decisions").stream().map(d -> ((JsonObject) d).getInteger("desired")))
           .contains(0);
+    }
+  }
+
+  @Test
+  void with_the_knative_policy_an_app_at_zero_also_answers_a_burst() throws Exception {
+    try (TestNode node = TestNode.start(TestNode.options(temp.resolve("state"))
+        .scaling(new ScalingOptions("knative", Duration.ofMillis(500), Duration.ofSeconds(1))).build())) {
+      DeployedApp app = node.deploy(TestNode.appFolder(temp, "kpa", "config.yaml", scalable("kpa", 0.5, 4, 4, 3)));
+      await().atMost(Duration.ofSeconds(30)).until(() -> ready(app) == 1);
+      await().atMost(Duration.ofSeconds(30)).until(() -> app.liveReplicas().isEmpty());
+
+      List<CompletableFuture<HttpResponse<String>>> responses = burst(node, "/v4/local/kpa/predict", 20);
+
+      for (CompletableFuture<HttpResponse<String>> response : responses) {
+        assertThat(response.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      }
+      assertThat(node.adminJson("/v1/apps/local/kpa/scaling").getString("policy")).isEqualTo("knative");
     }
   }
 

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -67,7 +68,21 @@ final class UpCommand implements Callable<Integer> {
         .scaling(new ScalingOptions(policy, ScalingOptions.defaults().tick(), scaleToZeroGrace))
         .pools(config == null ? NodeConfigReader.defaultPools() : NodeConfigReader.read(config))
         .build();
-    SluiceNode node = SluiceNode.start(options).toCompletionStage().toCompletableFuture().get();
+    // The CLI's main thread, not an event loop: it may wait for the node to come up.
+    CompletableFuture<SluiceNode> started = new CompletableFuture<>();
+    SluiceNode.start(options).onComplete(up -> {
+      if (up.succeeded()) {
+        started.complete(up.result());
+      } else {
+        started.completeExceptionally(up.cause());
+      }
+    });
+    SluiceNode node;
+    try {
+      node = started.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new CommandFailed("The node did not start: " + e.getCause().getMessage());
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     long stopSeconds = options.drainTimeout().plus(options.replicaStopGrace()).toSeconds() + 10;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -198,10 +198,14 @@ public final class SluiceNode {
 
   /** For a JVM going down without an orderly stop: waits for {@link #stop()} a while, then kills replicas. */
   public void stopBlocking(long timeout, TimeUnit unit) {
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    stop().onComplete(done -> stopped.countDown());
     try {
-      stop().toCompletionStage().toCompletableFuture().get(timeout, unit);
-    } catch (Exception e) {
-      log.warn("Node did not stop in time ({}); killing replicas", e.toString());
+      if (!stopped.await(timeout, unit)) {
+        log.warn("Node did not stop within {} {}; killing replicas", timeout, unit);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       if (provider != null) {
         provider.killAllNow();
