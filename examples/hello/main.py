@@ -57,7 +57,25 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _stream(self, chunks, delay_ms):
+        """A chunked answer, one line per chunk, sent as it is made (as a token stream would be)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(chunks):
+            line = ("chunk %d\n" % i).encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+            self.wfile.flush()
+            if delay_ms > 0:
+                time.sleep(delay_ms / 1000.0)
+        self.wfile.write(b"0\r\n\r\n")
+
+    def do_HEAD(self):
+        self._route()
 
     def do_GET(self):
         self._route()
@@ -91,6 +109,8 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command, "path": url.path, "query": url.query,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body.decode("utf-8", "replace"), "replica": REPLICA})
+        if url.path == "/stream":
+            return self._stream(int(query.get("chunks", ["5"])[0]), float(query.get("delay_ms", ["0"])[0]))
         if url.path == "/control/crash":
             # Dies mid-request, as a server that segfaults would: the proxy sees the connection reset.
             os._exit(3)
@@ -125,16 +145,17 @@ class Handler(BaseHTTPRequestHandler):
                 prompt = json.loads(body or b"{}")
             except ValueError:
                 prompt = body.decode("utf-8", "replace")
-            self._send(200, {
-                "prediction": "hello from " + REPLICA,
-                "input": prompt,
-                "request_id": self.headers.get("X-Request-Id"),
-                "replica": REPLICA,
-            })
         finally:
+            # Done before the answer is sent: once the answer is out, the caller may send the next request at once,
+            # and it must not find this one still counted.
             with lock:
                 state["in_flight"] -= 1
-
+        self._send(200, {
+            "prediction": "hello from " + REPLICA,
+            "input": prompt,
+            "request_id": self.headers.get("X-Request-Id"),
+            "replica": REPLICA,
+        })
 
 def main():
     parser = argparse.ArgumentParser()

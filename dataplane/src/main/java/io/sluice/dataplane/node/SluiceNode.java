@@ -6,6 +6,7 @@ import io.sluice.config.ConfigFormat;
 import io.sluice.dataplane.admin.AdminApi;
 import io.sluice.dataplane.apps.AppDeployer;
 import io.sluice.dataplane.apps.AppFiles;
+import io.sluice.dataplane.proxy.PublicServer;
 import io.sluice.dataplane.replica.local.LocalProcessProvider;
 import io.sluice.dataplane.replica.local.ReplicaLogs;
 import io.sluice.dataplane.routing.AppDirectory;
@@ -14,7 +15,6 @@ import io.sluice.dataplane.scaling.DeciderSpecs;
 import io.sluice.dataplane.scaling.ScalingLoop;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.secrets.SecretStore;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +51,7 @@ public final class SluiceNode {
   private final NodeDrain drain;
   private final ScalingLoop scaling;
   private LocalProcessProvider provider;
-  private String publicDeployment;
+  private PublicServer publicServer;
   private AdminServerVerticle admin;
   private Future<Void> stopping;
 
@@ -67,7 +66,8 @@ public final class SluiceNode {
   }
 
   public static Future<SluiceNode> start(NodeOptions options) {
-    return start(options, new VertxOptions());
+    boolean nativeTransport = !"false".equals(System.getProperty("sluice.nativeTransport"));
+    return start(options, new VertxOptions().setPreferNativeTransport(nativeTransport));
   }
 
   public static Future<SluiceNode> start(NodeOptions options, VertxOptions vertxOptions) {
@@ -107,20 +107,26 @@ public final class SluiceNode {
           node.admin = new AdminServerVerticle(v -> api.router(), options.adminHost(), options.adminPort());
           return vertx.deployVerticle(node.admin);
         })
-        .compose(adminDeployed -> {
-          AtomicInteger loops = new AtomicInteger();
-          return vertx.deployVerticle(
-              () -> new PublicServerVerticle(directory, drain, node.options, loops.getAndIncrement()),
-              new DeploymentOptions().setInstances(options.eventLoops()));
-        })
-        .compose(publicDeployed -> {
-          node.publicDeployment = publicDeployed;
-          log.info("Sluice node up: public http://{}:{}, admin http://{}:{}", options.publicHost(), publicPort,
-              options.adminHost(), node.adminPort());
+        .compose(adminDeployed -> PublicServer.start(vertx, directory, drain, options.publicHost(), publicPort,
+            options.holdTimeout().toMillis()))
+        .compose(server -> {
+          node.publicServer = server;
+          log.info("Sluice node up: public http://{}:{}, admin http://{}:{}, {} event loop(s) on {}",
+              options.publicHost(), publicPort, options.adminHost(), node.adminPort(), options.eventLoops(),
+              transportName(vertx));
           return node.deployAppsDir();
         })
         .map(node)
         .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure)));
+  }
+
+  /** The socket transport in use, and why the native one is not when it was wanted. */
+  private static String transportName(Vertx vertx) {
+    if (vertx.isNativeTransportEnabled()) {
+      return "the native transport";
+    }
+    Throwable why = vertx.unavailableNativeTransportCause();
+    return why == null ? "NIO" : "NIO (native transport unavailable: " + why.getMessage() + ")";
   }
 
   /** Deploys every app folder under the apps folder; a bad config is logged and skipped, the others still deploy. */
@@ -163,7 +169,7 @@ public final class SluiceNode {
       scaling.stop();
       long deadline = System.nanoTime() + options.drainTimeout().toNanos();
       awaitDrained(deadline)
-          .eventually(() -> publicDeployment == null ? Future.succeededFuture() : vertx.undeploy(publicDeployment))
+          .eventually(() -> publicServer == null ? Future.succeededFuture() : publicServer.close())
           .eventually(() -> provider == null
               ? Future.succeededFuture()
               : Future.fromCompletionStage(provider.stopAll(options.replicaStopGrace())))

@@ -1,6 +1,14 @@
 package io.sluice.dataplane.proxy;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
@@ -49,6 +57,27 @@ public final class ErrorReply {
     } catch (RuntimeException alreadyGone) {
       // The connection went away while we answered: nothing is left to tell the client.
     }
+  }
+
+  /** The same error as a whole response of the proxy's own pipeline; {@code close} adds {@code Connection: close}. */
+  static FullHttpResponse response(
+      int status, String code, String message, String requestId, int retryAfterSeconds, boolean close) {
+    byte[] body = body(code, message, requestId).encode().getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse response = new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(body));
+    io.netty.handler.codec.http.HttpHeaders headers = response.headers();
+    headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    headers.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    if (requestId != null) {
+      headers.set(REQUEST_ID, requestId);
+    }
+    if (retryAfterSeconds > 0) {
+      headers.setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+    }
+    if (close) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    return response;
   }
 
   public static JsonObject body(String code, String message, String requestId) {

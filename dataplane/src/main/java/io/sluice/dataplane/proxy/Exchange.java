@@ -1,174 +1,449 @@
 package io.sluice.dataplane.proxy;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.autoscaler.metrics.ConcurrencyAccumulator;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.HeldRequest;
 import io.sluice.dataplane.routing.ReplicaSlot;
-import io.vertx.core.Vertx;
-import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpClosedException;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.StreamResetException;
-import io.vertx.core.net.HostAndPort;
-import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
-import java.util.concurrent.TimeoutException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One request to an app, from arrival to its last byte, on its own event loop: take a replica slot or wait in the
- * app's hold queue for one, stream the request to the replica and its answer back, and account for it exactly once.
+ * One request to an app, from its head to the last byte of its answer, on the client connection's event loop: take a
+ * replica slot or wait in the app's hold queue for one, take a connection to the replica from the loop's pool, forward
+ * the request and then the answer, and account for it exactly once.
  *
- * <p>Bodies are piped both ways with back-pressure, never buffered; a held request's body stays unread (paused)
- * until it has a slot. The request id travels to the replica and back. Failures turn into JSON errors here and
- * nowhere else: no slot within the hold time or a full queue 503 with {@code Retry-After}, replica unreachable or
- * reset 502, replica too slow 504. Whatever ends the exchange — the answer sent, an error, the client gone — goes
- * through {@link #finish()}, which gives the slot back and closes the meter once.
+ * <p>The request and answer heads are the codecs' own objects, changed in place (hop-by-hop headers out, request id
+ * and {@code X-Forwarded-*} in) and written on; body chunks are written on as the same buffers. Back-pressure: a side
+ * that cannot take more stops the other side's reads until it can. A held request's body is not read (beyond what
+ * already arrived) until it has a slot. Failures become JSON errors: no slot within the hold time or a full queue 503
+ * with {@code Retry-After}, replica unreachable or reset 502, replica silent for the app's timeout 504; once the
+ * answer has started, a failure can only cut the client connection, so that a truncated body is never passed off as
+ * whole. Whatever ends the exchange goes through {@link #finish()}, which gives the slot back and closes the meter once.
  */
 final class Exchange {
 
-  private static final String X_FORWARDED_FOR = "X-Forwarded-For";
-  private static final String X_FORWARDED_HOST = "X-Forwarded-Host";
-  private static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+  private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+  private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+  private static final AsciiString HTTP = AsciiString.cached("http");
 
-  private final Vertx vertx;
-  private final HttpClient client;
-  private final HttpServerRequest request;
-  private final HttpServerResponse response;
+  private final ClientConnection client;
+  private final Channel down;
+  private final ProxyLoop loop;
+  private final HttpRequest head;
   private final AppRoute route;
-  private final String uri;
+  private final String upstreamUri;
   private final String requestId;
   private final ConcurrencyAccumulator meter;
-  private final long holdTimeoutMillis;
   private final boolean hasBody;
+  private final boolean bodiless;
+  private final boolean http10;
+  private boolean keepAlive;
+  private boolean expectContinue;
+  private boolean requestComplete;
+  private ArrayDeque<HttpContent> pendingBody;
   private ReplicaSlot slot;
   private HeldRequest held;
-  private long holdTimer = -1;
-  private HttpClientRequest upstream;
+  private ScheduledFuture<?> timer;
+  private Channel up;
+  private UpstreamHandler upHandler;
+  private boolean reused;
+  private boolean retried;
+  private boolean headPrepared;
+  private boolean upstreamKeepAlive;
+  private boolean skippingInformational;
+  private boolean responseStarted;
   private boolean finished;
+  private long lastUpstreamNanos;
 
-  Exchange(Vertx vertx, HttpClient client, HttpServerRequest request, AppRoute route, String uri, String requestId,
-      ConcurrencyAccumulator meter, long holdTimeoutMillis) {
-    this.vertx = vertx;
+  Exchange(ClientConnection client, ProxyLoop loop, HttpRequest head, AppRoute route, String upstreamUri,
+      String requestId, boolean keepAlive) {
     this.client = client;
-    this.request = request;
-    this.response = request.response();
+    this.down = client.channel();
+    this.loop = loop;
+    this.head = head;
     this.route = route;
-    this.uri = uri;
+    this.upstreamUri = upstreamUri;
     this.requestId = requestId;
-    this.meter = meter;
-    this.holdTimeoutMillis = holdTimeoutMillis;
-    this.hasBody = hasBody(request.headers());
+    this.keepAlive = keepAlive;
+    this.meter = loop.meter(route);
+    this.hasBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+    this.bodiless = head.method() == HttpMethod.HEAD;
+    this.http10 = head.protocolVersion() == HttpVersion.HTTP_1_0;
+    this.expectContinue = ClientConnection.expectsContinue(head);
   }
 
   void start() {
     long now = System.nanoTime();
     meter.change(now, 1);
     meter.request(now);
-    response.endHandler(v -> finish());
-    response.closeHandler(v -> clientGone());
-    if (hasBody) {
-      request.pause();
-    }
     ReplicaSlot free = route.tryAcquire();
     if (free != null) {
       forward(free);
     } else if (route.failed()) {
-      ErrorReply.send(response, 503, "no_ready_replica", "app " + route.spec().id()
-          + " has no replica: its deploy failed; see `bin/sluice apps`", requestId, 5);
+      fail(503, "no_ready_replica", "app " + route.spec().id()
+          + " has no replica: its deploy failed; see `bin/sluice apps`", 5);
     } else {
       hold();
     }
   }
 
+  // --- Waiting for a slot ----------------------------------------------------------------------------------------------
+
   private void hold() {
-    held = route.hold(vertx.getOrCreateContext(), System.nanoTime(), this::slotFreed);
+    held = route.hold(loop.eventLoop(), System.nanoTime(), this::slotFreed);
     if (held == null) {
-      ErrorReply.send(response, 503, "queue_full", "app " + route.spec().id()
-          + " has too many requests waiting for a replica; retry shortly", requestId, 1);
+      fail(503, "queue_full", "app " + route.spec().id()
+          + " has too many requests waiting for a replica; retry shortly", 1);
       return;
     }
-    holdTimer = vertx.setTimer(holdTimeoutMillis, t -> {
-      if (route.withdraw(held)) {
-        ErrorReply.send(response, 503, "hold_timeout", "no replica of " + route.spec().id()
-            + " was free within " + holdTimeoutMillis + " ms; retry shortly", requestId, 1);
-      }
-    });
+    if (hasBody) {
+      client.pauseReading(true);
+    }
+    timer = loop.eventLoop().schedule(this::holdExpired, loop.holdTimeoutMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void holdExpired() {
+    if (!finished && held != null && route.withdraw(held)) {
+      fail(503, "hold_timeout", "no replica of " + route.spec().id() + " was free within "
+          + loop.holdTimeoutMillis() + " ms; retry shortly", 1);
+    }
   }
 
   private void slotFreed(ReplicaSlot freed) {
-    vertx.cancelTimer(holdTimer);
+    cancelTimer();
     if (finished) {
       freed.release();
       return;
     }
+    held = null;
     forward(freed);
   }
 
+  // --- The request, to the replica -------------------------------------------------------------------------------------
+
   private void forward(ReplicaSlot taken) {
     slot = taken;
-    RequestOptions options = new RequestOptions()
-        .setServer(taken.replica().address())
-        .setMethod(request.method())
-        .setURI(uri)
-        .setIdleTimeout(route.timeoutMillis());
-    client.request(options).onComplete(created -> {
-      if (created.failed()) {
-        fail(created.cause());
-        return;
-      }
-      upstream = created.result();
-      if (finished) {
-        upstream.reset();
-        return;
-      }
-      copyRequestHeaders(upstream.headers());
-      var sent = hasBody ? upstream.send(request) : upstream.send();
-      sent.onComplete(answered -> {
-        if (answered.failed()) {
-          fail(answered.cause());
-        } else {
-          relay(answered.result());
-        }
-      });
-    });
+    if (expectContinue) {
+      // Answered here, once the request has a replica: a held client does not send its body before it is wanted.
+      expectContinue = false;
+      down.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+    if (hasBody && !requestComplete) {
+      client.pauseReading(true);
+    }
+    loop.pool().acquire(taken.replica().socketAddress(), this);
   }
 
-  private void relay(HttpClientResponse answer) {
+  void upstreamReady(Channel channel, UpstreamHandler handler, boolean pooled) {
+    if (finished) {
+      loop.pool().release(channel, handler);
+      return;
+    }
+    up = channel;
+    upHandler = handler;
+    reused = pooled;
+    handler.attach(this);
+    prepareHead();
+    channel.write(head);
+    if (pendingBody != null) {
+      for (HttpContent content; (content = pendingBody.poll()) != null; ) {
+        channel.write(content);
+      }
+    } else if (retried && !hasBody && requestComplete) {
+      channel.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    channel.flush();
+    lastUpstreamNanos = System.nanoTime();
+    timer = loop.eventLoop().schedule(this::checkIdle, route.timeoutMillis(), TimeUnit.MILLISECONDS);
+    if (!requestComplete) {
+      client.pauseReading(!channel.isWritable());
+    }
+  }
+
+  private void prepareHead() {
+    if (headPrepared) {
+      return;
+    }
+    headPrepared = true;
+    HttpHeaders headers = head.headers();
+    String host = headers.get(HttpHeaderNames.HOST);
+    HopByHopHeaders.strip(headers);
+    headers.remove(HttpHeaderNames.EXPECT);
+    headers.set(HttpHeaderNames.HOST, slot.replica().hostHeader());
+    headers.set(X_REQUEST_ID, requestId);
+    String remote = client.remoteHost();
+    if (remote != null) {
+      String prior = headers.get(X_FORWARDED_FOR);
+      headers.set(X_FORWARDED_FOR, prior == null ? remote : prior + ", " + remote);
+    }
+    if (host != null && !headers.contains(X_FORWARDED_HOST)) {
+      headers.set(X_FORWARDED_HOST, host);
+    }
+    if (!headers.contains(X_FORWARDED_PROTO)) {
+      headers.set(X_FORWARDED_PROTO, HTTP);
+    }
+    if (hasBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    head.setUri(upstreamUri);
+    head.setProtocolVersion(HttpVersion.HTTP_1_1);
+  }
+
+  /** A chunk of the request body from the client; the last one ends the request. */
+  void onRequestContent(HttpContent content) {
+    if (content instanceof LastHttpContent) {
+      requestComplete = true;
+    }
+    if (finished) {
+      content.release();
+      return;
+    }
+    if (up == null) {
+      if (pendingBody == null) {
+        pendingBody = new ArrayDeque<>(2);
+      }
+      pendingBody.add(content);
+      return;
+    }
+    up.write(content);
+    client.flushLater(up);
+    if (!requestComplete && !up.isWritable()) {
+      client.pauseReading(true);
+    }
+  }
+
+  void upstreamWritable() {
+    if (!requestComplete && held == null) {
+      client.pauseReading(false);
+    }
+  }
+
+  // --- The answer, to the client ---------------------------------------------------------------------------------------
+
+  void onUpstream(Object msg) {
+    lastUpstreamNanos = System.nanoTime();
+    if (msg instanceof HttpResponse response) {
+      if (response.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        replicaBroke(null);
+        return;
+      }
+      if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+        // 100 Continue and friends: Sluice answered the client's Expect itself; the final answer follows.
+        skippingInformational = true;
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      relayHead(response);
+    }
+    if (msg instanceof HttpContent content) {
+      if (skippingInformational) {
+        skippingInformational = !(content instanceof LastHttpContent);
+        content.release();
+        return;
+      }
+      if (!responseStarted) {
+        content.release();
+        return;
+      }
+      if (content instanceof LastHttpContent) {
+        ChannelFuture written = down.writeAndFlush(content);
+        if (!keepAlive || !requestComplete) {
+          written.addListener(ChannelFutureListener.CLOSE);
+        }
+        answered();
+      } else {
+        down.write(content);
+        upHandler.flushLater(down);
+        if (!down.isWritable()) {
+          up.config().setAutoRead(false);
+        }
+      }
+    }
+  }
+
+  private void relayHead(HttpResponse response) {
+    responseStarted = true;
+    HttpHeaders headers = response.headers();
+    upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+    HopByHopHeaders.strip(headers);
+    headers.set(X_REQUEST_ID, requestId);
+    int status = response.status().code();
+    boolean noBody = bodiless || status == 204 || status == 304;
+    if (!noBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      if (http10) {
+        keepAlive = false;
+      } else {
+        headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
+    }
+    if (!keepAlive || !requestComplete) {
+      // A body still on its way in cannot be told apart from the next request: this connection ends with the answer.
+      keepAlive = false;
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (http10) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    down.write(response);
+  }
+
+  void clientWritable() {
+    if (up != null && responseStarted) {
+      up.config().setAutoRead(true);
+    }
+  }
+
+  /** The answer went out whole: the replica connection goes back to the pool if it can carry another request. */
+  private void answered() {
+    Channel channel = up;
+    UpstreamHandler handler = upHandler;
+    up = null;
+    upHandler = null;
+    handler.detach();
+    channel.config().setAutoRead(true);
+    if (upstreamKeepAlive && requestComplete) {
+      loop.pool().release(channel, handler);
+    } else {
+      channel.close();
+    }
+    finish();
+  }
+
+  // --- Failures --------------------------------------------------------------------------------------------------------
+
+  void upstreamFailed(Throwable cause) {
     if (finished) {
       return;
     }
-    response.setStatusCode(answer.statusCode());
-    response.setStatusMessage(answer.statusMessage());
-    MultiMap headers = response.headers();
-    HopByHopHeaders.copyEndToEnd(answer.headers(), headers, false);
-    headers.set(ErrorReply.REQUEST_ID, requestId);
-    if (!headers.contains(HttpHeaders.CONTENT_LENGTH)) {
-      response.setChunked(true);
+    String app = route.spec().id().toString();
+    if (cause instanceof ConnectException || cause instanceof ConnectTimeoutException) {
+      fail(502, "replica_unreachable", "the replica of " + app + " could not be reached", 1);
+    } else {
+      fail(502, "bad_gateway", "the request to the replica of " + app + " failed", 1);
     }
-    answer.pipe().endOnFailure(false).to(response).onComplete(done -> {
-      if (done.failed() && !response.ended()) {
-        // The replica broke off mid-answer: a clean end would pass a truncated body off as whole.
-        response.reset();
-        finish();
-      }
-    });
   }
 
-  private void clientGone() {
+  /** The replica connection closed or failed while this exchange used it. */
+  void upstreamClosed(Throwable cause) {
+    if (finished) {
+      return;
+    }
+    up = null;
+    upHandler = null;
+    if (!responseStarted && reused && !retried && !hasBody) {
+      // A pooled connection the replica closed as the request went out: nothing was answered, and a request without
+      // a body can go again, once, on a new connection.
+      retried = true;
+      cancelTimer();
+      loop.pool().connect(slot.replica().socketAddress(), this);
+      return;
+    }
+    replicaBroke(cause);
+  }
+
+  private void replicaBroke(Throwable cause) {
+    if (up != null) {
+      detachAndClose();
+    }
+    fail(502, "replica_reset", "the replica of " + route.spec().id() + " closed the connection before answering", 1);
+  }
+
+  private void checkIdle() {
+    if (finished) {
+      return;
+    }
+    long idleNanos = System.nanoTime() - lastUpstreamNanos;
+    long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(route.timeoutMillis());
+    if (idleNanos < timeoutNanos) {
+      timer = loop.eventLoop().schedule(this::checkIdle, timeoutNanos - idleNanos, TimeUnit.NANOSECONDS);
+      return;
+    }
+    detachAndClose();
+    fail(504, "replica_timeout", "the replica of " + route.spec().id() + " did not answer within "
+        + route.timeoutMillis() + " ms", 0);
+  }
+
+  void clientGone() {
+    if (finished) {
+      return;
+    }
     if (held != null) {
       route.withdraw(held);
-      vertx.cancelTimer(holdTimer);
     }
-    if (upstream != null && !finished) {
-      upstream.reset();
+    if (up != null) {
+      detachAndClose();
     }
+    releasePending();
     finish();
+  }
+
+  /**
+   * Answers the client with a JSON error, or cuts the connection when the answer has already begun. The connection
+   * closes after the error when the client's body is still coming, since it cannot be told apart from a next request.
+   */
+  private void fail(int status, String code, String message, int retryAfterSeconds) {
+    if (finished) {
+      return;
+    }
+    if (up != null) {
+      detachAndClose();
+    }
+    if (responseStarted) {
+      down.close();
+    } else {
+      boolean close = !keepAlive || (hasBody && !requestComplete);
+      ChannelFuture written = down.writeAndFlush(
+          ErrorReply.response(status, code, message, requestId, retryAfterSeconds, close));
+      if (close) {
+        written.addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+    releasePending();
+    finish();
+  }
+
+  private void detachAndClose() {
+    upHandler.detach();
+    up.close();
+    up = null;
+    upHandler = null;
+  }
+
+  private void releasePending() {
+    if (pendingBody != null) {
+      pendingBody.forEach(ReferenceCountUtil::release);
+      pendingBody.clear();
+    }
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
   }
 
   /** The one place an exchange ends: the slot goes back and the meter closes, once. */
@@ -177,56 +452,11 @@ final class Exchange {
       return;
     }
     finished = true;
+    cancelTimer();
     meter.change(System.nanoTime(), -1);
     if (slot != null) {
       slot.release();
     }
-  }
-
-  private void copyRequestHeaders(MultiMap to) {
-    MultiMap from = request.headers();
-    HopByHopHeaders.copyEndToEnd(from, to, true);
-    to.set(ErrorReply.REQUEST_ID, requestId);
-    SocketAddress remote = request.remoteAddress();
-    if (remote != null) {
-      String prior = from.get(X_FORWARDED_FOR);
-      String clientAddress = remote.hostAddress();
-      to.set(X_FORWARDED_FOR, prior == null ? clientAddress : prior + ", " + clientAddress);
-    }
-    HostAndPort authority = request.authority();
-    if (authority != null && !from.contains(X_FORWARDED_HOST)) {
-      to.set(X_FORWARDED_HOST, authority.toString());
-    }
-    if (!from.contains(X_FORWARDED_PROTO)) {
-      to.set(X_FORWARDED_PROTO, request.scheme() == null ? "http" : request.scheme());
-    }
-  }
-
-  private void fail(Throwable cause) {
-    if (upstream != null) {
-      upstream.reset();
-    }
-    String app = route.spec().id().toString();
-    if (cause instanceof TimeoutException) {
-      ErrorReply.send(response, 504, "replica_timeout",
-          "the replica of " + app + " did not answer within " + route.timeoutMillis() + " ms", requestId);
-    } else if (cause instanceof ConnectException || cause instanceof io.netty.channel.ConnectTimeoutException) {
-      ErrorReply.send(response, 502, "replica_unreachable",
-          "the replica of " + app + " could not be reached", requestId, 1);
-    } else if (cause instanceof HttpClosedException || cause instanceof StreamResetException) {
-      ErrorReply.send(response, 502, "replica_reset",
-          "the replica of " + app + " closed the connection before answering", requestId, 1);
-    } else {
-      ErrorReply.send(response, 502, "bad_gateway", "the request to the replica of " + app + " failed", requestId, 1);
-    }
-    finish();
-  }
-
-  private static boolean hasBody(MultiMap headers) {
-    if (headers.contains(HttpHeaders.TRANSFER_ENCODING)) {
-      return true;
-    }
-    String length = headers.get(HttpHeaders.CONTENT_LENGTH);
-    return length != null && !length.equals("0");
+    client.exchangeEnded(this);
   }
 }

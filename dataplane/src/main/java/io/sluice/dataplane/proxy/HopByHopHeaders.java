@@ -1,46 +1,70 @@
 package io.sluice.dataplane.proxy;
 
-import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpHeaders;
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.Iterator;
+import java.util.Map;
 
 /**
  * Headers that describe one connection, not the message (RFC 9110 section 7.6.1): a proxy must not forward them, nor
  * any header that the {@code Connection} header names.
+ *
+ * <p>Runs twice per proxied request. Most messages carry none of these, so one pass over the names, compared in place
+ * ignoring case, finds out, and only a message that has some pays for removing them.
  */
 final class HopByHopHeaders {
 
-  private static final Set<String> ALWAYS = Set.of(
-      "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer",
-      "transfer-encoding", "upgrade");
+  private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+  private static final AsciiString[] ALWAYS = {
+      HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_AUTHENTICATE,
+      HttpHeaderNames.PROXY_AUTHORIZATION, PROXY_CONNECTION, HttpHeaderNames.TE, HttpHeaderNames.TRAILER,
+      HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE};
 
   private HopByHopHeaders() {}
 
-  /** Copies {@code from} into {@code to}, leaving out hop-by-hop headers and, if asked, {@code Host}. */
-  static void copyEndToEnd(MultiMap from, MultiMap to, boolean dropHost) {
-    List<String> connection = from.getAll(HttpHeaders.CONNECTION);
-    Set<String> named = connection.isEmpty() ? Set.of() : namedIn(connection);
-    for (var entry : from) {
-      String name = entry.getKey().toLowerCase(Locale.ROOT);
-      if (ALWAYS.contains(name) || named.contains(name) || (dropHost && name.equals("host"))) {
-        continue;
-      }
-      to.add(entry.getKey(), entry.getValue());
-    }
-  }
-
-  private static Set<String> namedIn(List<String> connectionHeaders) {
-    var names = new java.util.HashSet<String>();
-    for (String header : connectionHeaders) {
-      for (String token : header.split(",")) {
-        String name = token.trim().toLowerCase(Locale.ROOT);
+  /** Removes the hop-by-hop headers and those the {@code Connection} header names. */
+  static void strip(HttpHeaders headers) {
+    for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+      for (String token : connection.split(",")) {
+        String name = token.trim();
         if (!name.isEmpty()) {
-          names.add(name);
+          headers.remove(name);
         }
       }
     }
-    return names;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+      if (isHopByHop(it.next().getKey())) {
+        for (AsciiString name : ALWAYS) {
+          headers.remove(name);
+        }
+        return;
+      }
+    }
+  }
+
+  static boolean isHopByHop(CharSequence name) {
+    switch (name.length()) {
+      case 2:
+        return is(name, HttpHeaderNames.TE);
+      case 7:
+        return is(name, HttpHeaderNames.TRAILER) || is(name, HttpHeaderNames.UPGRADE);
+      case 10:
+        return is(name, HttpHeaderNames.CONNECTION) || is(name, HttpHeaderNames.KEEP_ALIVE);
+      case 16:
+        return is(name, PROXY_CONNECTION);
+      case 17:
+        return is(name, HttpHeaderNames.TRANSFER_ENCODING);
+      case 18:
+        return is(name, HttpHeaderNames.PROXY_AUTHENTICATE);
+      case 19:
+        return is(name, HttpHeaderNames.PROXY_AUTHORIZATION);
+      default:
+        return false;
+    }
+  }
+
+  private static boolean is(CharSequence name, AsciiString expected) {
+    return AsciiString.contentEqualsIgnoreCase(name, expected);
   }
 }

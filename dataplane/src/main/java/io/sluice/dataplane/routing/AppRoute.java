@@ -5,11 +5,11 @@ import io.sluice.autoscaler.metrics.MetricBucket;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.config.AppSpec;
 import io.sluice.config.ConfigFormat;
-import io.vertx.core.Context;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -89,11 +89,11 @@ public final class AppRoute {
   }
 
   /**
-   * Holds a request until a slot frees up: {@code onSlot} then runs on {@code context}. Returns null when the queue is
+   * Holds a request until a slot frees up: {@code onSlot} then runs on {@code loop}, the request's event loop. Returns null when the queue is
    * full. Signals demand when no replica is ready, so that an app at zero wakes at once rather than at its next tick.
    */
-  public HeldRequest hold(Context context, long nowNanos, Consumer<ReplicaSlot> onSlot) {
-    HeldRequest request = new HeldRequest(context, nowNanos, onSlot);
+  public HeldRequest hold(Executor loop, long nowNanos, Consumer<ReplicaSlot> onSlot) {
+    HeldRequest request = new HeldRequest(loop, nowNanos, onSlot);
     if (!held.offer(request)) {
       return null;
     }

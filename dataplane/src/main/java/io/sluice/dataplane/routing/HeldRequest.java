@@ -1,6 +1,6 @@
 package io.sluice.dataplane.routing;
 
-import io.vertx.core.Context;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -14,13 +14,13 @@ public final class HeldRequest {
   private static final int DISPATCHED = 1;
   private static final int CANCELLED = 2;
 
-  private final Context context;
+  private final Executor loop;
   private final long heldAtNanos;
   private final Consumer<ReplicaSlot> onSlot;
   private final AtomicInteger state = new AtomicInteger(WAITING);
 
-  HeldRequest(Context context, long heldAtNanos, Consumer<ReplicaSlot> onSlot) {
-    this.context = context;
+  HeldRequest(Executor loop, long heldAtNanos, Consumer<ReplicaSlot> onSlot) {
+    this.loop = loop;
     this.heldAtNanos = heldAtNanos;
     this.onSlot = onSlot;
   }
@@ -40,6 +40,6 @@ public final class HeldRequest {
 
   /** Continues the request on its own event loop with the slot it got. */
   void proceed(ReplicaSlot slot) {
-    context.runOnContext(v -> onSlot.accept(slot));
+    loop.execute(() -> onSlot.accept(slot));
   }
 }

@@ -2,6 +2,7 @@ package io.sluice.dataplane.routing;
 
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.vertx.core.net.SocketAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -13,12 +14,17 @@ public final class RoutedReplica {
 
   private final ReplicaId id;
   private final SocketAddress address;
+  private final InetSocketAddress socketAddress;
+  private final String hostHeader;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Runnable onRelease;
 
   RoutedReplica(ReplicaId id, SocketAddress address, Runnable onRelease) {
     this.id = id;
     this.address = address;
+    // Replica addresses are IP literals (local processes, pod IPs), so this resolves nothing.
+    this.socketAddress = new InetSocketAddress(address.host(), address.port());
+    this.hostHeader = address.host() + ":" + address.port();
     this.onRelease = onRelease;
   }
 
@@ -28,6 +34,16 @@ public final class RoutedReplica {
 
   public SocketAddress address() {
     return address;
+  }
+
+  /** The same address as the proxy's sockets take it. */
+  public InetSocketAddress socketAddress() {
+    return socketAddress;
+  }
+
+  /** The {@code Host} a request to this replica carries, as nginx's {@code $proxy_host}. */
+  public String hostHeader() {
+    return hostHeader;
   }
 
   public int inFlight() {

@@ -111,7 +111,7 @@ class AppRouteTest {
     for (String name : List.of("oldest", "middle", "newest")) {
       CompletableFuture<ReplicaSlot> got = new CompletableFuture<>();
       slots.add(got);
-      assertThat(route.hold(context, System.nanoTime(), slot -> {
+      assertThat(route.hold(on(context), System.nanoTime(), slot -> {
         assertThat(Vertx.currentContext()).isSameAs(context);
         served.add(name);
         got.complete(slot);
@@ -133,9 +133,9 @@ class AppRouteTest {
     AppRoute route = route(1, 2, new NodeDrain());
     Context context = vertx.getOrCreateContext();
 
-    assertThat(route.hold(context, 0, slot -> { })).isNotNull();
-    assertThat(route.hold(context, 0, slot -> { })).isNotNull();
-    assertThat(route.hold(context, 0, slot -> { })).isNull();
+    assertThat(route.hold(on(context), 0, slot -> { })).isNotNull();
+    assertThat(route.hold(on(context), 0, slot -> { })).isNotNull();
+    assertThat(route.hold(on(context), 0, slot -> { })).isNull();
   }
 
   @Test
@@ -144,8 +144,8 @@ class AppRouteTest {
     Context context = vertx.getOrCreateContext();
     CompletableFuture<ReplicaSlot> gone = new CompletableFuture<>();
     CompletableFuture<ReplicaSlot> next = new CompletableFuture<>();
-    HeldRequest withdrawn = route.hold(context, 0, gone::complete);
-    route.hold(context, 0, next::complete);
+    HeldRequest withdrawn = route.hold(on(context), 0, gone::complete);
+    route.hold(on(context), 0, next::complete);
 
     assertThat(route.withdraw(withdrawn)).isTrue();
     ready(route, "r");
@@ -161,8 +161,13 @@ class AppRouteTest {
     AtomicInteger pokes = new AtomicInteger();
     route.onDemand(pokes::incrementAndGet);
 
-    route.hold(vertx.getOrCreateContext(), 0, slot -> { });
+    route.hold(on(vertx.getOrCreateContext()), 0, slot -> { });
 
     assertThat(pokes).hasValue(1);
+  }
+
+  /** The request's event loop, as the proxy hands it to the hold queue. */
+  private static java.util.concurrent.Executor on(Context context) {
+    return task -> context.runOnContext(v -> task.run());
   }
 }

@@ -61,7 +61,7 @@ public final class TestNode implements AutoCloseable {
   }
 
   public static TestNode start(NodeOptions local) throws Exception {
-    VertxOptions vertx = new VertxOptions()
+    VertxOptions vertx = new VertxOptions().setPreferNativeTransport(true)
         .setMaxEventLoopExecuteTime(100).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
         .setWarningExceptionTime(100).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);

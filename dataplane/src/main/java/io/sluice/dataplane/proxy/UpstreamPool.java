@@ -1,0 +1,108 @@
+package io.sluice.dataplane.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One event loop's keep-alive connections to replicas, by replica address. Only that loop touches it, so it needs no
+ * locks, and a request and its upstream connection never change threads.
+ *
+ * <p>The most recently used connection goes out first: it is the least likely to have been closed by the replica.
+ * A connection idle longer than {@link #MAX_IDLE_NANOS} is closed instead of reused, below the 5 s keep-alive that
+ * uvicorn (FastAPI's server) and many others default to, so that Sluice does not send a request on a connection the
+ * replica is closing at that moment.
+ */
+final class UpstreamPool {
+
+  static final long MAX_IDLE_NANOS = 4_000_000_000L;
+  private static final int MAX_IDLE_PER_REPLICA = 512;
+  private static final int MAX_RESPONSE_HEADER_BYTES = 65_536;
+  private static final int MAX_CHUNK_BYTES = 65_536;
+
+  private final Bootstrap bootstrap;
+  private final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
+
+  UpstreamPool(EventLoop loop, ChannelFactory<? extends Channel> channels, int connectTimeoutMillis) {
+    this.bootstrap = new Bootstrap()
+        .group(loop)
+        .channelFactory(channels)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+        .handler(new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Channel channel) {
+            channel.pipeline().addLast(
+                new HttpClientCodec(4096, MAX_RESPONSE_HEADER_BYTES, MAX_CHUNK_BYTES),
+                new UpstreamHandler(UpstreamPool.this));
+          }
+        });
+  }
+
+  /** Hands {@code exchange} a connection to {@code address}: an idle one at once, else a new one when it connects. */
+  void acquire(InetSocketAddress address, Exchange exchange) {
+    ArrayDeque<Channel> channels = idle.get(address);
+    if (channels != null) {
+      long now = System.nanoTime();
+      for (Channel channel; (channel = channels.pollFirst()) != null; ) {
+        if (channel.isActive() && now - handler(channel).idleSinceNanos() < MAX_IDLE_NANOS) {
+          exchange.upstreamReady(channel, handler(channel), true);
+          return;
+        }
+        channel.close();
+      }
+    }
+    connect(address, exchange);
+  }
+
+  /** A new connection, never a pooled one: for the one retry after a pooled connection turned out to be closed. */
+  void connect(InetSocketAddress address, Exchange exchange) {
+    bootstrap.connect(address).addListener((ChannelFutureListener) connected -> {
+      if (connected.isSuccess()) {
+        UpstreamHandler handler = handler(connected.channel());
+        handler.address(address);
+        exchange.upstreamReady(connected.channel(), handler, false);
+      } else {
+        exchange.upstreamFailed(connected.cause());
+      }
+    });
+  }
+
+  /** Takes back a connection whose last response was read to its end and which may carry another request. */
+  void release(Channel channel, UpstreamHandler handler) {
+    if (!channel.isActive()) {
+      return;
+    }
+    handler.idleSince(System.nanoTime());
+    ArrayDeque<Channel> channels = idle.computeIfAbsent(handler.address(), a -> new ArrayDeque<>());
+    if (channels.size() >= MAX_IDLE_PER_REPLICA) {
+      channel.close();
+      return;
+    }
+    channels.addFirst(channel);
+  }
+
+  /** An idle connection was closed by the replica. */
+  void forget(Channel channel, UpstreamHandler handler) {
+    ArrayDeque<Channel> channels = idle.get(handler.address());
+    if (channels != null) {
+      channels.remove(channel);
+      if (channels.isEmpty()) {
+        idle.remove(handler.address());
+      }
+    }
+  }
+
+  private static UpstreamHandler handler(Channel channel) {
+    return channel.pipeline().get(UpstreamHandler.class);
+  }
+}
