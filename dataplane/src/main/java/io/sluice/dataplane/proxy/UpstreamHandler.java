@@ -14,13 +14,19 @@ import java.net.InetSocketAddress;
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   private final UpstreamPool pool;
+  private final Channel channel;
   private InetSocketAddress address;
   private Exchange exchange;
   private long idleSinceNanos;
   private Channel flushTarget;
 
-  UpstreamHandler(UpstreamPool pool) {
+  UpstreamHandler(UpstreamPool pool, Channel channel) {
     this.pool = pool;
+    this.channel = channel;
+  }
+
+  Channel channel() {
+    return channel;
   }
 
   InetSocketAddress address() {
@@ -88,7 +94,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
       exchange = null;
       current.upstreamClosed(null);
     } else if (address != null) {
-      pool.forget(ctx.channel(), this);
+      pool.forget(this);
     }
   }
 

@@ -30,7 +30,7 @@ final class UpstreamPool {
   private static final int MAX_CHUNK_BYTES = 65_536;
 
   private final Bootstrap bootstrap;
-  private final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
+  private final Map<InetSocketAddress, ArrayDeque<UpstreamHandler>> idle = new HashMap<>();
 
   UpstreamPool(EventLoop loop, ChannelFactory<? extends Channel> channels, int connectTimeoutMillis) {
     this.bootstrap = new Bootstrap()
@@ -43,19 +43,20 @@ final class UpstreamPool {
           protected void initChannel(Channel channel) {
             channel.pipeline().addLast(
                 new HttpClientCodec(4096, MAX_RESPONSE_HEADER_BYTES, MAX_CHUNK_BYTES),
-                new UpstreamHandler(UpstreamPool.this));
+                new UpstreamHandler(UpstreamPool.this, channel));
           }
         });
   }
 
   /** Hands {@code exchange} a connection to {@code address}: an idle one at once, else a new one when it connects. */
   void acquire(InetSocketAddress address, Exchange exchange) {
-    ArrayDeque<Channel> channels = idle.get(address);
-    if (channels != null) {
+    ArrayDeque<UpstreamHandler> handlers = idle.get(address);
+    if (handlers != null) {
       long now = System.nanoTime();
-      for (Channel channel; (channel = channels.pollFirst()) != null; ) {
-        if (channel.isActive() && now - handler(channel).idleSinceNanos() < MAX_IDLE_NANOS) {
-          exchange.upstreamReady(channel, handler(channel), true);
+      for (UpstreamHandler handler; (handler = handlers.pollFirst()) != null; ) {
+        Channel channel = handler.channel();
+        if (channel.isActive() && now - handler.idleSinceNanos() < MAX_IDLE_NANOS) {
+          exchange.upstreamReady(channel, handler, true);
           return;
         }
         channel.close();
@@ -68,7 +69,7 @@ final class UpstreamPool {
   void connect(InetSocketAddress address, Exchange exchange) {
     bootstrap.connect(address).addListener((ChannelFutureListener) connected -> {
       if (connected.isSuccess()) {
-        UpstreamHandler handler = handler(connected.channel());
+        UpstreamHandler handler = connected.channel().pipeline().get(UpstreamHandler.class);
         handler.address(address);
         exchange.upstreamReady(connected.channel(), handler, false);
       } else {
@@ -83,26 +84,22 @@ final class UpstreamPool {
       return;
     }
     handler.idleSince(System.nanoTime());
-    ArrayDeque<Channel> channels = idle.computeIfAbsent(handler.address(), a -> new ArrayDeque<>());
-    if (channels.size() >= MAX_IDLE_PER_REPLICA) {
+    ArrayDeque<UpstreamHandler> handlers = idle.computeIfAbsent(handler.address(), a -> new ArrayDeque<>());
+    if (handlers.size() >= MAX_IDLE_PER_REPLICA) {
       channel.close();
       return;
     }
-    channels.addFirst(channel);
+    handlers.addFirst(handler);
   }
 
   /** An idle connection was closed by the replica. */
-  void forget(Channel channel, UpstreamHandler handler) {
-    ArrayDeque<Channel> channels = idle.get(handler.address());
-    if (channels != null) {
-      channels.remove(channel);
-      if (channels.isEmpty()) {
+  void forget(UpstreamHandler handler) {
+    ArrayDeque<UpstreamHandler> handlers = idle.get(handler.address());
+    if (handlers != null) {
+      handlers.remove(handler);
+      if (handlers.isEmpty()) {
         idle.remove(handler.address());
       }
     }
-  }
-
-  private static UpstreamHandler handler(Channel channel) {
-    return channel.pipeline().get(UpstreamHandler.class);
   }
 }
