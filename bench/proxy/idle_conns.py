@@ -13,6 +13,7 @@ time and the loop is bounded by COUNT x timeout.
 """
 import argparse
 import re
+import os
 import resource
 import select
 import socket
@@ -90,8 +91,10 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, args.count + 1000), hard))
 
     body = b'{"prompt":"hi"}'
+    auth = os.environ.get("BENCH_AUTHORIZATION")
+    auth_line = f"Authorization: {auth}\r\n" if auth else ""
     request = (f"POST {args.path} HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\nContent-Type: application/json\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+               f"{auth_line}Content-Length: {len(body)}\r\n\r\n").encode() + body
 
     heap_before = live_heap_kib(args.jvm_pid) if args.jvm_pid else -1
     before = rss_kib(pids)

@@ -12,6 +12,10 @@ function init(args)
   end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  local auth = os.getenv("BENCH_AUTHORIZATION")
+  if auth then
+    wrk.headers["Authorization"] = auth
+  end
 end
 
 function done(summary, latency, requests)

@@ -1,4 +1,5 @@
 import io.sluice.config.AppId;
+import io.sluice.dataplane.auth.NodeCredentials;
 import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
 import io.sluice.dataplane.scaling.ScalingOptions;
@@ -53,6 +54,7 @@ public final class WakeFromZero {
     SluiceNode node = SluiceNode.start(options).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     HttpClient http = HttpClient.newHttpClient();
     AppId id = new AppId("local", "wake");
+    String apiKey = Files.readString(options.stateDir().resolve(NodeCredentials.STARTER_KEY_FILE)).trim();
     try {
       node.deployer().deployFolder(app, Optional.empty(), Optional.empty())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -65,6 +67,7 @@ public final class WakeFromZero {
         long sent = System.nanoTime();
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
                 URI.create(node.publicBaseUrl().replace("localhost", "127.0.0.1") + "/v4/local/wake/predict"))
+            .header("Authorization", "Bearer " + apiKey)
             .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
         double wake = (System.nanoTime() - sent) / 1e6;
         if (answer.statusCode() != 200) {

@@ -8,6 +8,7 @@ Environment:
   WARMUP_SECONDS       seconds before /ready says 200 (default 2)
   PREDICT_LATENCY_MS   milliseconds /predict takes (default 0; ?latency_ms= overrides per request)
   SLUICE_REPLICA       the replica's name, echoed in answers
+  SLUICE_URL, SLUICE_TOKEN   where this replica reaches other apps of its project, and its credential (/call)
 """
 
 import argparse
@@ -16,6 +17,8 @@ import json
 import os
 import threading
 import time
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -119,6 +122,8 @@ class Handler(BaseHTTPRequestHandler):
             if key in ("ready", "healthy"):
                 state[key] = query.get("value", ["true"])[0] == "true"
                 return self._send(200, {key: state[key], "replica": REPLICA})
+        if url.path == "/call":
+            return self._call(query.get("path", ["/"])[0], query.get("token", ["mine"])[0] == "mine")
         if url.path == "/stats":
             with lock:
                 return self._send(200, dict(state, replica=REPLICA, pid=os.getpid()))
@@ -131,6 +136,19 @@ class Handler(BaseHTTPRequestHandler):
             except OSError as e:
                 return self._send(404, {"name": name, "error": str(e.strerror), "dir": SECRETS_DIR})
         return self._send(404, {"error": "no route " + url.path})
+
+    def _call(self, path, with_token):
+        """Calls another app through Sluice, as one app of a project calls another, and reports what came back."""
+        request = urllib.request.Request(os.environ.get("SLUICE_URL", "http://127.0.0.1:8080") + path,
+                                         data=b"{}", method="POST")
+        if with_token:
+            request.add_header("Authorization", "Bearer " + os.environ.get("SLUICE_TOKEN", ""))
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status, body = answer.status, answer.read()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read()
+        return self._send(200, {"status": status, "body": body.decode("utf-8", "replace")})
 
     def _predict(self, query, body):
         with lock:

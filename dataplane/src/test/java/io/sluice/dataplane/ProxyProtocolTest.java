@@ -47,10 +47,10 @@ class ProxyProtocolTest {
   @Test
   void pipelined_requests_are_answered_in_order_each_with_its_own_request_id() throws Exception {
     String answer = RawHttp.exchange(port,
-        "GET /v4/local/hello/echo?n=1 HTTP/1.1\r\nHost: a\r\nX-Request-Id: first\r\n\r\n"
-            + "POST /v4/local/hello/echo?n=2 HTTP/1.1\r\nHost: a\r\nX-Request-Id: second\r\n"
+        "GET /v4/local/hello/echo?n=1 HTTP/1.1\r\nHost: a\r\n" + node.authLine() + "X-Request-Id: first\r\n\r\n"
+            + "POST /v4/local/hello/echo?n=2 HTTP/1.1\r\nHost: a\r\n" + node.authLine() + "X-Request-Id: second\r\n"
             + "Content-Length: 5\r\n\r\nhello"
-            + "GET /v4/local/hello/echo?n=3 HTTP/1.1\r\nHost: a\r\nX-Request-Id: third\r\nConnection: close\r\n\r\n");
+            + "GET /v4/local/hello/echo?n=3 HTTP/1.1\r\nHost: a\r\n" + node.authLine() + "X-Request-Id: third\r\nConnection: close\r\n\r\n");
 
     List<String> bodies = bodiesOf(answer);
     assertThat(bodies).hasSize(3);
@@ -65,7 +65,7 @@ class ProxyProtocolTest {
 
   @Test
   void a_chunked_request_body_reaches_the_replica_whole() throws Exception {
-    String answer = RawHttp.exchange(port, "POST /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n"
+    String answer = RawHttp.exchange(port, "POST /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine() + ""
         + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
 
@@ -94,7 +94,7 @@ class ProxyProtocolTest {
       socket.setSoTimeout(15_000);
       OutputStream out = socket.getOutputStream();
       InputStream in = socket.getInputStream();
-      out.write(("POST /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
+      out.write(("POST /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine() + "Content-Length: 4\r\n"
           + "Expect: 100-continue\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       String interim = readUntil(in, "\r\n\r\n");
@@ -112,7 +112,7 @@ class ProxyProtocolTest {
 
   @Test
   void an_http_1_0_client_gets_a_whole_answer_and_the_connection_closes() throws Exception {
-    String answer = RawHttp.exchange(port, "GET /v4/local/hello/stream?chunks=3 HTTP/1.0\r\nHost: a\r\n\r\n");
+    String answer = RawHttp.exchange(port, "GET /v4/local/hello/stream?chunks=3 HTTP/1.0\r\nHost: a\r\n" + node.authLine() + "\r\n");
 
     assertThat(answer).startsWith("HTTP/1.1 200");
     assertThat(answer.toLowerCase()).doesNotContain("transfer-encoding");
@@ -122,8 +122,8 @@ class ProxyProtocolTest {
   @Test
   void head_gets_the_headers_and_no_body() throws Exception {
     String answer = RawHttp.exchange(port,
-        "HEAD /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n\r\n"
-            + "GET /v4/local/hello/echo?after=head HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        "HEAD /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine() + "\r\n"
+            + "GET /v4/local/hello/echo?after=head HTTP/1.1\r\nHost: a\r\n" + node.authLine() + "Connection: close\r\n\r\n");
 
     assertThat(answer).startsWith("HTTP/1.1 200");
     // The HEAD answer has a Content-Length but no body: the next bytes are the GET's answer.
@@ -135,7 +135,7 @@ class ProxyProtocolTest {
 
   @Test
   void headers_larger_than_the_limit_get_431_as_json() throws Exception {
-    String answer = RawHttp.exchange(port, "GET /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n"
+    String answer = RawHttp.exchange(port, "GET /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine() + ""
         + "X-Big: " + "x".repeat(20_000) + "\r\nConnection: close\r\n\r\n");
 
     assertThat(answer).startsWith("HTTP/1.1 431");
@@ -146,7 +146,7 @@ class ProxyProtocolTest {
 
   @Test
   void a_request_that_is_not_http_gets_400_as_json() throws Exception {
-    String answer = RawHttp.exchange(port, "GET /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n"
+    String answer = RawHttp.exchange(port, "GET /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine() + ""
         + "Content-Length: nope\r\n\r\n");
 
     assertThat(answer).startsWith("HTTP/1.1 400");

@@ -207,7 +207,7 @@ class ReplicaLifecycleTest {
           .getLong("pid"));
     }
     CompletableFuture<HttpResponse<String>> slow = node.http().sendAsync(
-        HttpRequest.newBuilder(URI.create(node.publicUrl() + "/v4/local/drain/predict?latency_ms=1500"))
+        node.request("/v4/local/drain/predict?latency_ms=1500")
             .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
         HttpResponse.BodyHandlers.ofString());
     await().atMost(Duration.ofSeconds(5)).until(() -> app.route().inFlight() == 1);

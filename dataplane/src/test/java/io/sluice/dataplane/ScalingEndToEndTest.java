@@ -51,7 +51,7 @@ class ScalingEndToEndTest {
   private static List<CompletableFuture<HttpResponse<String>>> burst(TestNode node, String path, int n) {
     List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      responses.add(node.http().sendAsync(HttpRequest.newBuilder(URI.create(node.publicUrl() + path))
+      responses.add(node.http().sendAsync(node.request(path)
           .POST(HttpRequest.BodyPublishers.ofString("{\"i\": " + i + "}")).build(),
           HttpResponse.BodyHandlers.ofString()));
     }
@@ -144,8 +144,7 @@ class ScalingEndToEndTest {
       List<CompletableFuture<HttpResponse<String>>> trickle = new ArrayList<>();
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
       while (System.nanoTime() < until) {
-        trickle.add(node.http().sendAsync(HttpRequest.newBuilder(
-                URI.create(node.publicUrl() + "/v4/local/shrink/predict?latency_ms=300"))
+        trickle.add(node.http().sendAsync(node.request("/v4/local/shrink/predict?latency_ms=300")
             .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()));
         trickle.get(trickle.size() - 1).get(30, TimeUnit.SECONDS);
       }

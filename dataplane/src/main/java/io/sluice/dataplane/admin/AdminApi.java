@@ -4,6 +4,8 @@ import io.sluice.config.AppId;
 import io.sluice.config.ConfigException;
 import io.sluice.dataplane.apps.AppDeployer;
 import io.sluice.dataplane.apps.DeployedApp;
+import io.sluice.dataplane.auth.AdminToken;
+import io.sluice.dataplane.auth.ApiKeyStore;
 import io.sluice.dataplane.proxy.ErrorReply;
 import io.sluice.dataplane.proxy.RequestIds;
 import io.sluice.dataplane.replica.local.ReplicaLogs;
@@ -46,7 +48,11 @@ import java.util.function.Supplier;
  * GET    /v1/projects/{project}/secrets             names only, never values
  * PUT    /v1/projects/{project}/secrets/{name}      body: the value
  * DELETE /v1/projects/{project}/secrets/{name}
+ * GET, POST /v1/projects/{project}/api-keys, DELETE .../api-keys/{id}   see {@link ApiKeyRoutes}
  * </pre>
+ *
+ * <p>Every {@code /v1} route wants the admin token as {@code Authorization: Bearer}; {@code /health} and
+ * {@code /ready} are open, for probes.
  */
 public final class AdminApi {
 
@@ -56,6 +62,8 @@ public final class AdminApi {
   private final Vertx vertx;
   private final AppDeployer deployer;
   private final SecretStore secrets;
+  private final ApiKeyStore apiKeys;
+  private final AdminToken adminToken;
   private final ReplicaLogs logs;
   private final Supplier<String> publicBaseUrl;
   private final Path uploads;
@@ -64,12 +72,15 @@ public final class AdminApi {
   private final Supplier<JsonObject> capacity;
 
   public AdminApi(
-      Vertx vertx, AppDeployer deployer, SecretStore secrets, ReplicaLogs logs, Supplier<String> publicBaseUrl,
+      Vertx vertx, AppDeployer deployer, SecretStore secrets, ApiKeyStore apiKeys, AdminToken adminToken,
+      ReplicaLogs logs, Supplier<String> publicBaseUrl,
       Path uploads, NodeDrain drain, Function<AppId, Optional<JsonObject>> scalingState,
       Supplier<JsonObject> capacity) {
     this.vertx = vertx;
     this.deployer = deployer;
     this.secrets = secrets;
+    this.apiKeys = apiKeys;
+    this.adminToken = adminToken;
     this.logs = logs;
     this.publicBaseUrl = publicBaseUrl;
     this.uploads = uploads;
@@ -83,6 +94,17 @@ public final class AdminApi {
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(ctx -> json(ctx, drain.draining() ? 503 : 200,
         new JsonObject().put("status", drain.draining() ? "draining" : "ready")));
+    router.route("/v1/*").handler(ctx -> {
+      if (adminToken.admits(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
+        ctx.next();
+      } else {
+        ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer realm=\"sluice-admin\"")
+            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end(ErrorReply.body("unauthorized", "the admin API wants the admin token as `Authorization: Bearer "
+                + "<token>`; it is in <state>/admin-token unless SLUICE_ADMIN_TOKEN set it", null).encode());
+      }
+    });
+    new ApiKeyRoutes(vertx, apiKeys).mount(router);
     router.get("/v1/apps").handler(this::listApps);
     router.get("/v1/capacity").handler(ctx -> json(ctx, 200, capacity.get()));
     router.post("/v1/apps").handler(this::deploy);
@@ -285,14 +307,14 @@ public final class AdminApi {
     }
   }
 
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
+  static void json(RoutingContext ctx, int status, JsonObject body) {
     if (!ctx.response().ended()) {
       ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .end(body.encodePrettily());
     }
   }
 
-  private static void error(RoutingContext ctx, int status, String code, String message) {
+  static void error(RoutingContext ctx, int status, String code, String message) {
     ErrorReply.send(ctx.response(), status, code, message, RequestIds.next());
   }
 

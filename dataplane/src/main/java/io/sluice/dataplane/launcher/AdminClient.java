@@ -43,10 +43,13 @@ final class AdminClient {
   }
 
   private final URI base;
+  private final String adminToken;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  AdminClient(String baseUrl) {
+  /** @param adminToken the admin API's credential, or null when none was found (the node will answer 401) */
+  AdminClient(String baseUrl, String adminToken) {
     this.base = URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl);
+    this.adminToken = adminToken;
   }
 
   URI base() {
@@ -59,6 +62,11 @@ final class AdminClient {
 
   Answer delete(String path) throws IOException {
     return send(HttpRequest.newBuilder(uri(path)).DELETE());
+  }
+
+  Answer post(String path, String json) throws IOException {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   Answer put(String path, String body) throws IOException {
@@ -79,9 +87,16 @@ final class AdminClient {
   }
 
   private Answer send(HttpRequest.Builder request) throws IOException {
+    if (adminToken != null) {
+      request.header("Authorization", "Bearer " + adminToken);
+    }
     try {
       HttpResponse<String> response = http.send(request.timeout(Duration.ofMinutes(5)).build(),
           HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 401) {
+        throw new CommandFailed("the node at " + base + " refused the admin token"
+            + (adminToken == null ? " (none found: pass --state DIR of the node, or set SLUICE_ADMIN_TOKEN)" : ""));
+      }
       return new Answer(response.statusCode(), response.body());
     } catch (ConnectException e) {
       throw new IOException("no Sluice node answers at " + base + " (start one with `bin/sluice up`, or pass --node)",

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         + "Truss config.yaml and routes requests to it.",
     subcommands = {
         UpCommand.class, DeployCommand.class, AppsCommand.class, LogsCommand.class, UndeployCommand.class,
-        SecretsCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
+        SecretsCommand.class, KeysCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
 public final class SluiceCommand {
 
   public static void main(String[] args) {

@@ -1,11 +1,18 @@
 package io.sluice.dataplane.launcher;
 
 import io.sluice.config.NodeConfigReader;
+import io.sluice.dataplane.auth.AdminToken;
+import io.sluice.dataplane.auth.AuthOptions;
+import io.sluice.dataplane.auth.NodeCredentials;
 import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -58,6 +65,18 @@ final class UpCommand implements Callable<Integer> {
       description = "How long an idle app keeps its last replica, ISO-8601 (default: ${DEFAULT-VALUE}).")
   Duration scaleToZeroGrace;
 
+  @Option(names = "--jwt-key", paramLabel = "ALG:FILE",
+      description = "Trust JWTs signed with this key: HS256:FILE (the shared secret) or RS256/ES256/...:FILE (a PEM "
+          + "public key). Repeatable. Their `project` claim names the project they open.")
+  List<String> jwtKeys = new ArrayList<>();
+
+  @Option(names = "--jwt-audience", defaultValue = AuthOptions.DEFAULT_AUDIENCE,
+      description = "The `aud` a JWT must include (default: ${DEFAULT-VALUE}).")
+  String jwtAudience;
+
+  @Option(names = "--jwt-issuer", description = "The `iss` a JWT must carry (default: any).")
+  String jwtIssuer;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -67,6 +86,8 @@ final class UpCommand implements Callable<Integer> {
         .appsDir(apps == null ? null : apps.toAbsolutePath())
         .scaling(new ScalingOptions(policy, ScalingOptions.defaults().tick(), scaleToZeroGrace))
         .pools(config == null ? NodeConfigReader.defaultPools() : NodeConfigReader.read(config))
+        .auth(new AuthOptions(readJwtKeys(), jwtAudience, Optional.ofNullable(jwtIssuer)))
+        .adminToken(Optional.ofNullable(System.getenv(AdminToken.ENV)))
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.
     CompletableFuture<SluiceNode> started = new CompletableFuture<>();
@@ -93,9 +114,34 @@ final class UpCommand implements Callable<Integer> {
         node.publicBaseUrl(), adminHost, node.adminPort());
     node.deployer().apps().forEach(app -> out.printf("  %s  %s/v4/%s/%n", app.spec().id(), node.publicBaseUrl(),
         app.spec().id().key()));
+    Path starterKey = options.stateDir().resolve(NodeCredentials.STARTER_KEY_FILE);
+    if (Files.exists(starterKey)) {
+      out.printf("Call them with the key in %s:%n  curl -H \"Authorization: Bearer $(cat %s)\" %s/v4/local/hello/%n",
+          starterKey, starterKey, node.publicBaseUrl());
+    }
     out.println("Stop with Ctrl-C: in-flight requests finish, then replicas stop.");
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  private List<AuthOptions.JwtKey> readJwtKeys() throws java.io.IOException {
+    List<AuthOptions.JwtKey> keys = new ArrayList<>();
+    for (String given : jwtKeys) {
+      int colon = given.indexOf(':');
+      if (colon < 0) {
+        throw new CommandFailed("--jwt-key " + given + ": expected ALG:FILE, e.g. RS256:issuer.pem");
+      }
+      Path file = Path.of(given.substring(colon + 1));
+      if (!Files.isReadable(file)) {
+        throw new CommandFailed("--jwt-key " + given + ": cannot read " + file);
+      }
+      try {
+        keys.add(new AuthOptions.JwtKey(given.substring(0, colon), Files.readString(file).trim()));
+      } catch (IllegalArgumentException e) {
+        throw new CommandFailed("--jwt-key " + given + ": " + e.getMessage());
+      }
+    }
+    return keys;
   }
 }

@@ -1,5 +1,7 @@
 package io.sluice.dataplane.node;
 
+import io.sluice.dataplane.auth.AuthOptions;
+import io.sluice.dataplane.proxy.ProxyLimits;
 import io.sluice.dataplane.replica.local.ProbeTimings;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import io.sluice.config.NodeConfigReader;
@@ -21,6 +23,9 @@ import java.util.Optional;
  * @param drainTimeout how long a stopping node waits for in-flight requests before closing connections
  * @param replicaStopGrace how long a replica has to exit after SIGTERM before it is killed
  * @param mountSecrets whether to try a private mount namespace per replica for {@code /secrets}
+ * @param limits what the public port puts up with from clients
+ * @param auth the JWT issuers the public port trusts besides the node's own API keys
+ * @param adminToken the admin API's credential when the operator sets it; else the node makes one
  */
 public record NodeOptions(
     String publicHost,
@@ -37,7 +42,10 @@ public record NodeOptions(
     int maxHeldPerApp,
     Duration drainTimeout,
     Duration replicaStopGrace,
-    boolean mountSecrets) {
+    boolean mountSecrets,
+    ProxyLimits limits,
+    AuthOptions auth,
+    Optional<String> adminToken) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -55,6 +63,18 @@ public record NodeOptions(
     require(maxHeldPerApp >= 1, "maxHeldPerApp", maxHeldPerApp, ">= 1");
     require(!drainTimeout.isNegative(), "drainTimeout", drainTimeout, ">= 0");
     require(!replicaStopGrace.isNegative(), "replicaStopGrace", replicaStopGrace, ">= 0");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(adminToken, "adminToken");
+  }
+
+  /** Everything but the admin token's value, so that logging the options cannot leak it. */
+  @Override
+  public String toString() {
+    return "NodeOptions[public=" + publicHost + ":" + publicPort + ", admin=" + adminHost + ":" + adminPort
+        + ", stateDir=" + stateDir + ", appsDir=" + appsDir + ", eventLoops=" + eventLoops + ", scaling=" + scaling
+        + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
+        + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)") + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -70,7 +90,8 @@ public record NodeOptions(
   public static NodeOptions defaults(Path stateDir) {
     return new NodeOptions("0.0.0.0", 8080, "127.0.0.1", 9090, stateDir, Optional.empty(),
         Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
-        NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true);
+        NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
+        ProxyLimits.defaults(), AuthOptions.defaults(), Optional.empty());
   }
 
   public Builder toBuilder() {
@@ -94,6 +115,9 @@ public record NodeOptions(
     private Duration drainTimeout;
     private Duration replicaStopGrace;
     private boolean mountSecrets;
+    private ProxyLimits limits;
+    private AuthOptions auth;
+    private Optional<String> adminToken;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -111,6 +135,24 @@ public record NodeOptions(
       drainTimeout = from.drainTimeout;
       replicaStopGrace = from.replicaStopGrace;
       mountSecrets = from.mountSecrets;
+      limits = from.limits;
+      auth = from.auth;
+      adminToken = from.adminToken;
+    }
+
+    public Builder limits(ProxyLimits proxyLimits) {
+      limits = proxyLimits;
+      return this;
+    }
+
+    public Builder auth(AuthOptions options) {
+      auth = options;
+      return this;
+    }
+
+    public Builder adminToken(Optional<String> token) {
+      adminToken = token;
+      return this;
     }
 
     public Builder publicAddress(String host, int port) {
@@ -164,7 +206,8 @@ public record NodeOptions(
 
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
-          probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets);
+          probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
+          limits, auth, adminToken);
     }
   }
 }

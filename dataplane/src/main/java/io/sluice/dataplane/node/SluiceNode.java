@@ -6,6 +6,8 @@ import io.sluice.config.ConfigFormat;
 import io.sluice.dataplane.admin.AdminApi;
 import io.sluice.dataplane.apps.AppDeployer;
 import io.sluice.dataplane.apps.AppFiles;
+import io.sluice.dataplane.auth.Authenticator;
+import io.sluice.dataplane.auth.NodeCredentials;
 import io.sluice.dataplane.proxy.PublicServer;
 import io.sluice.dataplane.replica.local.LocalProcessProvider;
 import io.sluice.dataplane.replica.local.ReplicaLogs;
@@ -53,6 +55,7 @@ public final class SluiceNode {
   private LocalProcessProvider provider;
   private PublicServer publicServer;
   private AdminServerVerticle admin;
+  private NodeCredentials credentials;
   private Future<Void> stopping;
 
   private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort, NodeDrain drain,
@@ -95,20 +98,30 @@ public final class SluiceNode {
       return Future.failedFuture(e);
     }
     SluiceNode node = new SluiceNode(vertx, options, deployer, publicPort, drain, scaling);
-    return LocalProcessProvider.create(vertx, options.stateDir(), deployer::filesOf, deployer::secretsFor,
-            registry::update, options.probeTimings(), clock, options.mountSecrets())
+    String replicaUrl = "http://" + (options.publicHost().equals("0.0.0.0") ? "127.0.0.1" : options.publicHost())
+        + ":" + publicPort;
+    return vertx.executeBlocking(() -> NodeCredentials.open(vertx, options.stateDir(), options.adminToken(), clock))
+        .compose(credentials -> {
+          node.credentials = credentials;
+          return LocalProcessProvider.create(vertx, options.stateDir(), deployer::filesOf, deployer::secretsFor,
+              app -> Map.of("SLUICE_URL", replicaUrl, "SLUICE_TOKEN", credentials.replicaTokens().tokenFor(app)),
+              registry::update, options.probeTimings(), clock, options.mountSecrets());
+        })
         .compose(provider -> {
           node.provider = provider;
           deployer.useProvider(provider);
-          AdminApi api = new AdminApi(vertx, deployer, secrets, new ReplicaLogs(provider.folders()),
-              node::publicBaseUrl, options.stateDir().resolve("apps").resolve(".uploads"), node.drain,
-              scaling::snapshot, scaling::capacity);
+          AdminApi api = new AdminApi(vertx, deployer, secrets, node.credentials.apiKeys(),
+              node.credentials.adminToken(), new ReplicaLogs(provider.folders()), node::publicBaseUrl,
+              options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
+              scaling::capacity);
           scaling.start();
           node.admin = new AdminServerVerticle(v -> api.router(), options.adminHost(), options.adminPort());
           return vertx.deployVerticle(node.admin);
         })
-        .compose(adminDeployed -> PublicServer.start(vertx, directory, drain, options.publicHost(), publicPort,
-            options.holdTimeout().toMillis()))
+        .compose(adminDeployed -> PublicServer.start(vertx, directory, drain,
+            new Authenticator(vertx, options.auth(), node.credentials.apiKeys(), node.credentials.replicaTokens(),
+                directory::has),
+            options.limits(), options.publicHost(), publicPort, options.holdTimeout().toMillis()))
         .compose(server -> {
           node.publicServer = server;
           log.info("Sluice node up: public http://{}:{}, admin http://{}:{}, {} event loop(s) on {}",
@@ -221,6 +234,11 @@ public final class SluiceNode {
 
   public int publicPort() {
     return publicPort;
+  }
+
+  /** Client connections open on the public port now. */
+  public int openConnections() {
+    return publicServer.openConnections();
   }
 
   public int adminPort() {

@@ -1,30 +1,56 @@
 package io.sluice.dataplane.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.RequestTarget;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection to the public port. Requests on it are served one at a time, in order: a request that a
  * pipelining client sends before the previous answer is complete waits here (and the connection stops being read
- * once a few have piled up). Everything that cannot be routed is answered here; the rest becomes an {@link Exchange}.
+ * once a few have piled up). Everything that cannot be routed, is not allowed in, or breaks a limit is answered
+ * here; the rest becomes an {@link Exchange}.
+ *
+ * <p>Who may call: an app that requires auth (the default) opens to a credential of its own project only. A request
+ * without a valid credential gets 401 whatever its path, and a valid credential of another project gets the same 404
+ * as an app that does not exist, so that neither tells an outsider which apps exist.
+ *
+ * <p>Timeouts: the connection notes what it waits for from the client (a request head, more of a body, or the next
+ * request) and since when; its loop's sweep calls {@link #checkTimeouts} and the connection ends itself when a wait
+ * has lasted too long. A slow client is cut off whether it sends nothing or trickles bytes.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   private static final int MAX_QUEUED_MESSAGES = 64;
+  private static final String WWW_AUTHENTICATE = "Bearer realm=\"sluice\"";
+
+  /** What the connection waits for from its client. */
+  private static final int WAITING_FOR_NOTHING = 0;
+  private static final int WAITING_FOR_NEXT_REQUEST = 1;
+  private static final int WAITING_FOR_HEAD = 2;
+  private static final int WAITING_FOR_BODY = 3;
+  /** Answered and half-closed: reading what the client still sends, so that it sees the answer and not a reset. */
+  private static final int LINGERING = 4;
+  private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   private final ProxyLoop loop;
   private Channel channel;
@@ -35,9 +61,24 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private boolean replaying;
   private boolean reading;
   private boolean exchangePaused;
+  private int waitingFor = WAITING_FOR_HEAD;
+  private long waitingSince;
+  private long bodySince;
+  private long bodyBytesIn;
 
   ClientConnection(ProxyLoop loop) {
     this.loop = loop;
+  }
+
+  /** The handler that goes before the HTTP decoder, to see bytes arrive before they make a whole message. */
+  ChannelInboundHandlerAdapter activity() {
+    return new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        bytesArrived(msg instanceof ByteBuf bytes ? bytes.readableBytes() : 0);
+        ctx.fireChannelRead(msg);
+      }
+    };
   }
 
   @Override
@@ -46,11 +87,85 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     if (channel.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
       remoteHost = remote.getAddress().getHostAddress();
     }
+    waitingSince = System.nanoTime();
+    loop.opened(this);
     ctx.fireChannelActive();
+  }
+
+  private void bytesArrived(int bytes) {
+    if (waitingFor == WAITING_FOR_NEXT_REQUEST) {
+      waitingFor = WAITING_FOR_HEAD;
+      waitingSince = System.nanoTime();
+    } else if (waitingFor == WAITING_FOR_BODY) {
+      waitingSince = loop.now();
+      bodyBytesIn += bytes;
+    }
+  }
+
+  private void bodyTimedOut(String why) {
+    waitingFor = WAITING_FOR_NOTHING;
+    if (current != null) {
+      current.requestBodyTimedOut(why);
+    } else {
+      channel.close();
+    }
+  }
+
+  private void awaitBody() {
+    waitingFor = WAITING_FOR_BODY;
+    waitingSince = System.nanoTime();
+    bodySince = waitingSince;
+    bodyBytesIn = 0;
+  }
+
+  /** Ends the connection when what it waits for from the client has not come in time. */
+  void checkTimeouts(long now) {
+    long waited = now - waitingSince;
+    ProxyLimits limits = loop.limits();
+    switch (waitingFor) {
+      case WAITING_FOR_NEXT_REQUEST -> {
+        if (waited > limits.keepAliveTimeout().toNanos()) {
+          // Silently, as idle keep-alive connections are closed: a client may be sending a request right now.
+          waitingFor = WAITING_FOR_NOTHING;
+          channel.close();
+        }
+      }
+      case WAITING_FOR_HEAD -> {
+        if (waited > limits.headerTimeout().toNanos()) {
+          waitingFor = WAITING_FOR_NOTHING;
+          reply(ErrorReply.response(408, "request_timeout", "the request head did not arrive within "
+              + limits.headerTimeout().toMillis() + " ms", null, 0, true), true);
+        }
+      }
+      case WAITING_FOR_BODY -> {
+        long grace = limits.bodyIdleTimeout().toNanos();
+        long receiving = now - bodySince;
+        if (!channel.config().isAutoRead()) {
+          // Sluice itself stopped reading (held, or the replica is slower): the client is not the one stalling,
+          // and the measure of its rate starts again when reading does.
+          awaitBody();
+        } else if (waited > grace) {
+          bodyTimedOut("the request body stalled for " + limits.bodyIdleTimeout().toMillis() + " ms");
+        } else if (limits.minBodyBytesPerSecond() > 0 && receiving > grace
+            && bodyBytesIn * 1_000_000_000L < limits.minBodyBytesPerSecond() * receiving) {
+          bodyTimedOut("the request body arrives slower than " + limits.minBodyBytesPerSecond() + " bytes/s");
+        }
+      }
+      case LINGERING -> {
+        if (waited > LINGER_NANOS) {
+          channel.close();
+        }
+      }
+      default -> { }
+    }
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (waitingFor == LINGERING) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     reading = true;
     if ((queued != null && !queued.isEmpty()) || (current != null && msg instanceof HttpRequest)) {
       queue(msg);
@@ -63,8 +178,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpRequest request) {
       begin(request);
     } else if (msg instanceof HttpContent content && current != null) {
+      if (msg instanceof LastHttpContent && waitingFor == WAITING_FOR_BODY) {
+        waitingFor = WAITING_FOR_NOTHING;
+      }
       current.onRequestContent(content);
     } else {
+      if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
+        // The body of a request that was already answered is broken: nothing more can be read here.
+        channel.close();
+      }
+      if (msg instanceof LastHttpContent && waitingFor == WAITING_FOR_BODY) {
+        waitingFor = WAITING_FOR_NOTHING;
+      }
       // The rest of the body of a request that was already answered (an error, or a replica that answered early).
       ReferenceCountUtil.release(msg);
     }
@@ -85,6 +210,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void updateAutoRead() {
+    if (waitingFor == LINGERING) {
+      return;
+    }
     boolean read = !exchangePaused && (queued == null || queued.size() < MAX_QUEUED_MESSAGES);
     if (channel.config().isAutoRead() != read) {
       channel.config().setAutoRead(read);
@@ -101,35 +229,71 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       refuseMalformed(decoded.cause(), requestId);
       return;
     }
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    HttpHeaders headers = request.headers();
+    boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+    if (hasBody) {
+      awaitBody();
+    } else {
+      waitingFor = WAITING_FOR_NOTHING;
+    }
+    // Whenever a body follows that will not be read, the connection ends with the answer: what comes next on it
+    // could not be told apart from a next request.
+    boolean keepAlive = HttpUtil.isKeepAlive(request) && !hasBody;
+    ProxyLimits limits = loop.limits();
+    if (headers.size() > limits.maxHeaderCount()) {
+      reply(ErrorReply.response(431, "headers_too_large", "the request has more than " + limits.maxHeaderCount()
+          + " header fields", requestId, 0, true), true);
+      return;
+    }
     if (loop.drain().draining()) {
       reply(ErrorReply.response(503, "node_draining", "this node is shutting down; retry on another node",
           requestId, 1, true), true);
       return;
     }
     RequestTarget target = loop.directory().resolve(request.uri());
-    if (target.error() == RequestTarget.Error.BAD_PATH) {
-      reply(ErrorReply.response(400, "bad_path",
-          "the path has dot segments or encoded separators; send a plain path", requestId, 0, !keepAlive), !keepAlive);
-      return;
+    AppRoute route = target.route();
+    if (route == null || route.spec().authRequired()) {
+      String project = loop.projectOf(headers.get(HttpHeaderNames.AUTHORIZATION));
+      if (project == null) {
+        FullHttpResponse refused = ErrorReply.response(401, "unauthorized", "send a valid API key or token of the "
+            + "app's project as `Authorization: Bearer <key>`", requestId, 0, !keepAlive);
+        refused.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
+        reply(refused, !keepAlive);
+        return;
+      }
+      if (route != null && !route.spec().id().project().equals(project)) {
+        route = null;
+      }
     }
-    if (target.error() != null) {
+    if (route == null) {
       reply(ErrorReply.response(404, "app_not_found", "no app at " + firstSegments(request.uri())
           + "; app URLs are /v4/{project}/{app}/{path}", requestId, 0, !keepAlive), !keepAlive);
       return;
     }
-    current = new Exchange(this, loop, request, target.route(), target.upstreamUri(), requestId, keepAlive);
+    if (target.error() == RequestTarget.Error.BAD_PATH) {
+      reply(ErrorReply.response(400, "bad_path", "the path has dot segments, encoded separators or malformed "
+          + "escapes; send a plain path", requestId, 0, !keepAlive), !keepAlive);
+      return;
+    }
+    if (HttpUtil.getContentLength(request, 0L) > limits.maxBodyBytes()) {
+      reply(ErrorReply.response(413, "body_too_large", "the request body is larger than " + limits.maxBodyBytes()
+          + " bytes", requestId, 0, true), true);
+      return;
+    }
+    current = new Exchange(this, loop, request, route, target.upstreamUri(), requestId,
+        HttpUtil.isKeepAlive(request));
     current.start();
   }
 
   /** What the HTTP decoder could not read: the connection is not in a state to read another request after it. */
   private void refuseMalformed(Throwable cause, String requestId) {
+    waitingFor = WAITING_FOR_NOTHING;
     if (cause instanceof TooLongHttpLineException) {
       reply(ErrorReply.response(414, "uri_too_long", "the request line is longer than "
-          + PublicServer.MAX_REQUEST_LINE_BYTES + " bytes", requestId, 0, true), true);
+          + loop.limits().maxRequestLineBytes() + " bytes", requestId, 0, true), true);
     } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
       reply(ErrorReply.response(431, "headers_too_large", "the request headers are larger than "
-          + PublicServer.MAX_REQUEST_HEADER_BYTES + " bytes", requestId, 0, true), true);
+          + loop.limits().maxHeaderBytes() + " bytes", requestId, 0, true), true);
     } else {
       reply(ErrorReply.response(400, "malformed_request", "the request is not valid HTTP/1.1: "
           + cause.getMessage(), requestId, 0, true), true);
@@ -137,9 +301,45 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void reply(Object response, boolean close) {
-    var written = channel.writeAndFlush(response);
     if (close) {
-      written.addListener(ChannelFutureListener.CLOSE);
+      endWith(response);
+      return;
+    }
+    channel.writeAndFlush(response);
+    if (current == null && (queued == null || queued.isEmpty())) {
+      waitingFor = WAITING_FOR_NEXT_REQUEST;
+      waitingSince = System.nanoTime();
+    }
+  }
+
+  /**
+   * Sends the connection's last answer, then stops sending and reads (and drops) what the client still sends for a
+   * moment before closing. Closing at once with unread bytes in the socket would reset the connection, and a client
+   * still sending its body would see the reset instead of the answer (nginx's lingering close does the same).
+   */
+  void endWith(Object response) {
+    waitingFor = WAITING_FOR_NOTHING;
+    queuedRelease();
+    channel.writeAndFlush(response).addListener((ChannelFutureListener) written -> {
+      if (!written.isSuccess() || !(channel instanceof DuplexChannel duplex)) {
+        channel.close();
+        return;
+      }
+      waitingFor = LINGERING;
+      waitingSince = System.nanoTime();
+      channel.config().setAutoRead(true);
+      duplex.shutdownOutput().addListener(shut -> {
+        if (!shut.isSuccess()) {
+          channel.close();
+        }
+      });
+    });
+  }
+
+  private void queuedRelease() {
+    if (queued != null) {
+      queued.forEach(ReferenceCountUtil::release);
+      queued.clear();
     }
   }
 
@@ -170,6 +370,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
     current = null;
     exchangePaused = false;
+    if (waitingFor == WAITING_FOR_NOTHING && (queued == null || queued.isEmpty())) {
+      waitingFor = WAITING_FOR_NEXT_REQUEST;
+      waitingSince = System.nanoTime();
+    }
     if (queued == null || replaying) {
       updateAutoRead();
       return;
@@ -208,14 +412,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    loop.closed(this);
+    waitingFor = WAITING_FOR_NOTHING;
     Exchange gone = current;
     if (gone != null) {
       gone.clientGone();
     }
-    if (queued != null) {
-      queued.forEach(ReferenceCountUtil::release);
-      queued.clear();
-    }
+    queuedRelease();
   }
 
   @Override

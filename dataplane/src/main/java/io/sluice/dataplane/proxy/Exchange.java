@@ -76,6 +76,7 @@ final class Exchange {
   private boolean responseStarted;
   private boolean finished;
   private long lastUpstreamNanos;
+  private long bodyBytes;
 
   Exchange(ClientConnection client, ProxyLoop loop, HttpRequest head, AppRoute route, String upstreamUri,
       String requestId, boolean keepAlive) {
@@ -197,6 +198,10 @@ final class Exchange {
     String host = headers.get(HttpHeaderNames.HOST);
     HopByHopHeaders.strip(headers);
     headers.remove(HttpHeaderNames.EXPECT);
+    if (route.spec().authRequired()) {
+      // Sluice checked it; the replica has no use for the caller's key, and its logs should not hold one.
+      headers.remove(HttpHeaderNames.AUTHORIZATION);
+    }
     headers.set(HttpHeaderNames.HOST, slot.replica().hostHeader());
     headers.set(X_REQUEST_ID, requestId);
     String remote = client.remoteHost();
@@ -219,11 +224,25 @@ final class Exchange {
 
   /** A chunk of the request body from the client; the last one ends the request. */
   void onRequestContent(HttpContent content) {
+    if (content.decoderResult().isFailure()) {
+      // A broken chunk: the decoder ends the body here, and passing that on would hand the replica a truncated
+      // body that looks whole. Nothing more can be read on this connection.
+      content.release();
+      keepAlive = false;
+      fail(400, "malformed_request", "the request body is not valid HTTP/1.1 chunked encoding", 0);
+      return;
+    }
     if (content instanceof LastHttpContent) {
       requestComplete = true;
     }
     if (finished) {
       content.release();
+      return;
+    }
+    bodyBytes += content.content().readableBytes();
+    if (bodyBytes > loop.limits().maxBodyBytes()) {
+      content.release();
+      fail(413, "body_too_large", "the request body is larger than " + loop.limits().maxBodyBytes() + " bytes", 0);
       return;
     }
     if (up == null) {
@@ -392,6 +411,11 @@ final class Exchange {
         + route.timeoutMillis() + " ms", 0);
   }
 
+  /** The client stopped sending its body while Sluice was reading it. */
+  void requestBodyTimedOut(String why) {
+    fail(408, "request_timeout", why, 0);
+  }
+
   void clientGone() {
     if (finished) {
       return;
@@ -421,10 +445,11 @@ final class Exchange {
       down.close();
     } else {
       boolean close = !keepAlive || (hasBody && !requestComplete);
-      ChannelFuture written = down.writeAndFlush(
-          ErrorReply.response(status, code, message, requestId, retryAfterSeconds, close));
+      Object reply = ErrorReply.response(status, code, message, requestId, retryAfterSeconds, close);
       if (close) {
-        written.addListener(ChannelFutureListener.CLOSE);
+        client.endWith(reply);
+      } else {
+        down.writeAndFlush(reply);
       }
     }
     releasePending();

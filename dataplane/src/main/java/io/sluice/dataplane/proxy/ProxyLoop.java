@@ -3,14 +3,25 @@ package io.sluice.dataplane.proxy;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.autoscaler.metrics.ConcurrencyAccumulator;
+import io.sluice.dataplane.auth.Authenticator;
+import io.sluice.dataplane.auth.TokenCache;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.NodeDrain;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * What one event loop of the public server owns: its index (which selects the apps' meters it may touch), its pool of
- * replica connections, and the once-a-second closing of its metric buckets for the autoscaler.
+ * replica connections, its cache of verified tokens, its client connections, the once-a-second closing of its metric
+ * buckets for the autoscaler, and the sweep that ends client connections past their timeouts.
+ *
+ * <p>Client timeouts are checked by one periodic sweep per loop, not by a timer per connection or request: a request
+ * then costs no timer at all, and the sweep's clock reading ({@link #now()}) is what connections stamp their activity
+ * with, so that reading the clock is not a cost per read either. A timeout fires between one and one-and-a-bit of its
+ * length after the last activity.
  */
 final class ProxyLoop {
 
@@ -19,17 +30,27 @@ final class ProxyLoop {
   private final UpstreamPool pool;
   private final AppDirectory directory;
   private final NodeDrain drain;
+  private final Authenticator authenticator;
+  private final TokenCache tokens = new TokenCache();
+  private final ProxyLimits limits;
   private final long holdTimeoutMillis;
+  private final Set<ClientConnection> connections = new HashSet<>();
+  private final long sweepMillis;
+  private long now = System.nanoTime();
   private ScheduledFuture<?> bucketCloser;
+  private ScheduledFuture<?> sweeper;
 
   ProxyLoop(int index, EventLoop eventLoop, UpstreamPool pool, AppDirectory directory, NodeDrain drain,
-      long holdTimeoutMillis) {
+      Authenticator authenticator, ProxyLimits limits, long holdTimeoutMillis) {
     this.index = index;
     this.eventLoop = eventLoop;
     this.pool = pool;
     this.directory = directory;
     this.drain = drain;
+    this.authenticator = authenticator;
+    this.limits = limits;
     this.holdTimeoutMillis = holdTimeoutMillis;
+    this.sweepMillis = Math.max(5, Math.min(250, limits.shortestTimeoutMillis() / 5));
   }
 
   EventLoop eventLoop() {
@@ -48,6 +69,10 @@ final class ProxyLoop {
     return drain;
   }
 
+  ProxyLimits limits() {
+    return limits;
+  }
+
   long holdTimeoutMillis() {
     return holdTimeoutMillis;
   }
@@ -56,23 +81,56 @@ final class ProxyLoop {
     return route.meter(index);
   }
 
-  void startClosingBuckets() {
-    long delay = 1000 - System.currentTimeMillis() % 1000;
-    bucketCloser = eventLoop.scheduleAtFixedRate(this::closeBuckets, delay, 1000, TimeUnit.MILLISECONDS);
+  /** The project an {@code Authorization} header opens, or null. */
+  String projectOf(String authorization) {
+    return authenticator.projectOf(authorization, tokens, now);
   }
 
-  void stopClosingBuckets() {
+  /** The loop's clock as of its last sweep: coarse, and free to read. */
+  long now() {
+    return now;
+  }
+
+  void opened(ClientConnection connection) {
+    connections.add(connection);
+  }
+
+  void closed(ClientConnection connection) {
+    connections.remove(connection);
+  }
+
+  void startTimers() {
+    long delay = 1000 - System.currentTimeMillis() % 1000;
+    bucketCloser = eventLoop.scheduleAtFixedRate(this::closeBuckets, delay, 1000, TimeUnit.MILLISECONDS);
+    sweeper = eventLoop.scheduleAtFixedRate(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+  }
+
+  void stopTimers() {
     if (bucketCloser != null) {
       bucketCloser.cancel(false);
+    }
+    if (sweeper != null) {
+      sweeper.cancel(false);
+    }
+  }
+
+  private void sweep() {
+    now = System.nanoTime();
+    if (connections.isEmpty()) {
+      return;
+    }
+    // Copied: a connection that times out leaves the set while the sweep walks it.
+    for (ClientConnection connection : new ArrayList<>(connections)) {
+      connection.checkTimeouts(now);
     }
   }
 
   /** Closes the second that just ended for every app, on this loop's own accumulators. */
   private void closeBuckets() {
-    long now = System.nanoTime();
+    long nanos = System.nanoTime();
     long second = System.currentTimeMillis() / 1000 - 1;
     for (AppRoute route : directory.all()) {
-      route.publish(route.meter(index).close(second, now));
+      route.publish(route.meter(index).close(second, nanos));
     }
   }
 }

@@ -3,15 +3,22 @@ package io.sluice.dataplane.proxy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.sluice.dataplane.auth.Authenticator;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.vertx.core.Future;
@@ -20,7 +27,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The public HTTP/1.1 port: a Netty pipeline of its own on Vert.x's event loops (and Vert.x's transport, epoll when
@@ -31,23 +41,24 @@ import java.util.Map;
  */
 public final class PublicServer {
 
-  static final int MAX_REQUEST_LINE_BYTES = 8_192;
-  static final int MAX_REQUEST_HEADER_BYTES = 16_384;
   private static final int MAX_CHUNK_BYTES = 65_536;
   private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
   private final Channel listener;
   private final ChannelGroup clients;
   private final Map<EventLoop, ProxyLoop> loops;
+  private final AtomicInteger connections;
 
-  private PublicServer(Channel listener, ChannelGroup clients, Map<EventLoop, ProxyLoop> loops) {
+  private PublicServer(Channel listener, ChannelGroup clients, Map<EventLoop, ProxyLoop> loops,
+      AtomicInteger connections) {
     this.listener = listener;
     this.clients = clients;
     this.loops = loops;
+    this.connections = connections;
   }
 
-  public static Future<PublicServer> start(
-      Vertx vertx, AppDirectory directory, NodeDrain drain, String host, int port, long holdTimeoutMillis) {
+  public static Future<PublicServer> start(Vertx vertx, AppDirectory directory, NodeDrain drain,
+      Authenticator authenticator, ProxyLimits limits, String host, int port, long holdTimeoutMillis) {
     VertxInternal internal = (VertxInternal) vertx;
     EventLoopGroup group = internal.nettyEventLoopGroup();
     Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
@@ -56,8 +67,10 @@ public final class PublicServer {
       EventLoop eventLoop = (EventLoop) executor;
       UpstreamPool pool = new UpstreamPool(eventLoop, internal.transport().channelFactory(false),
           CONNECT_TIMEOUT_MILLIS);
-      loops.put(eventLoop, new ProxyLoop(index++, eventLoop, pool, directory, drain, holdTimeoutMillis));
+      loops.put(eventLoop, new ProxyLoop(index++, eventLoop, pool, directory, drain, authenticator, limits,
+          holdTimeoutMillis));
     }
+    AtomicInteger connections = new AtomicInteger();
     ChannelGroup clients = new DefaultChannelGroup("sluice-clients", GlobalEventExecutor.INSTANCE);
     Promise<PublicServer> started = Promise.promise();
     new ServerBootstrap()
@@ -69,17 +82,25 @@ public final class PublicServer {
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel channel) {
+            if (connections.incrementAndGet() > limits.maxConnections()) {
+              connections.decrementAndGet();
+              refuse(channel);
+              return;
+            }
+            channel.closeFuture().addListener(closed -> connections.decrementAndGet());
             clients.add(channel);
+            ClientConnection connection = new ClientConnection(loops.get(channel.eventLoop()));
             channel.pipeline().addLast(
-                new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_REQUEST_HEADER_BYTES, MAX_CHUNK_BYTES),
-                new ClientConnection(loops.get(channel.eventLoop())));
+                connection.activity(),
+                new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES),
+                connection);
           }
         })
         .bind(new InetSocketAddress(host, port))
         .addListener((ChannelFutureListener) bound -> {
           if (bound.isSuccess()) {
-            loops.values().forEach(ProxyLoop::startClosingBuckets);
-            started.complete(new PublicServer(bound.channel(), clients, loops));
+            loops.values().forEach(ProxyLoop::startTimers);
+            started.complete(new PublicServer(bound.channel(), clients, loops, connections));
           } else {
             started.fail(bound.cause());
           }
@@ -91,10 +112,54 @@ public final class PublicServer {
     return ((InetSocketAddress) listener.localAddress()).getPort();
   }
 
+  /** Client connections open now. */
+  public int openConnections() {
+    return connections.get();
+  }
+
+  /**
+   * Answers 503 on a connection over the limit, then stops sending and drops what the client sends for a second
+   * before closing, so that the client reads the answer rather than a reset.
+   */
+  private static void refuse(Channel channel) {
+    channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ReferenceCountUtil.release(msg);
+      }
+
+      @Override
+      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+      }
+    });
+    channel.writeAndFlush(tooManyConnections()).addListener((ChannelFutureListener) written -> {
+      if (written.isSuccess() && channel instanceof DuplexChannel duplex) {
+        duplex.shutdownOutput();
+        channel.eventLoop().schedule(() -> channel.close(), 1, TimeUnit.SECONDS);
+      } else {
+        channel.close();
+      }
+    });
+  }
+
+  /**
+   * Sent, without reading the request, on a connection over the node's limit: the bytes of a whole response, written
+   * straight to the socket before any HTTP codec is in the pipeline.
+   */
+  private static ByteBuf tooManyConnections() {
+    byte[] body = ErrorReply.body("too_many_connections",
+        "this node has as many client connections as it takes; retry shortly", null).encode()
+        .getBytes(StandardCharsets.UTF_8);
+    String head = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: "
+        + body.length + "\r\nretry-after: 1\r\nconnection: close\r\n\r\n";
+    return Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
+  }
+
   /** Stops listening and closes every client connection. */
   public Future<Void> close() {
     Promise<Void> closed = Promise.promise();
-    loops.values().forEach(ProxyLoop::stopClosingBuckets);
+    loops.values().forEach(ProxyLoop::stopTimers);
     listener.close().addListener(done -> clients.close().addListener(all -> closed.complete()));
     return closed.future();
   }

@@ -32,6 +32,11 @@ public final class AppDirectory {
     return Optional.ofNullable(routes.get(id.key()));
   }
 
+  /** Whether an app ({@code project/name}) is routed here. */
+  public boolean has(String appKey) {
+    return routes.containsKey(appKey);
+  }
+
   public Collection<AppRoute> all() {
     return routes.values();
   }
@@ -56,8 +61,9 @@ public final class AppDirectory {
     }
     String path = appEnd == pathEnd ? "/" : uri.substring(appEnd, pathEnd);
     if (!PathSafety.isClean(path)) {
-      return RequestTarget.failed(RequestTarget.Error.BAD_PATH);
+      return RequestTarget.badPath(route);
     }
+    path = PathSafety.mergeSlashes(path);
     if (route.truss()) {
       path = trussPath(route, path);
     }

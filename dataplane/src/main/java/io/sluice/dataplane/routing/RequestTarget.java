@@ -3,7 +3,7 @@ package io.sluice.dataplane.routing;
 /**
  * Where a public request goes: the app and the URI to ask its replica for; or why it goes nowhere.
  *
- * @param route the app, null when {@code error} is set
+ * @param route the app, null when there is none at the path
  * @param upstreamUri the path and query on the replica
  * @param error null, or {@link Error#BAD_PATH} / {@link Error#NOT_FOUND}
  */
@@ -22,5 +22,9 @@ public record RequestTarget(AppRoute route, String upstreamUri, Error error) {
 
   static RequestTarget failed(Error error) {
     return new RequestTarget(null, null, error);
+  }
+
+  static RequestTarget badPath(AppRoute route) {
+    return new RequestTarget(route, null, Error.BAD_PATH);
   }
 }

@@ -32,13 +32,7 @@ public final class SecretStore {
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    Path file = dir.resolve(name);
-    Path next = dir.resolve("." + name + ".new");
-    Files.deleteIfExists(next);
-    Files.createFile(next, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(next, value);
-    Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    OwnerOnlyFiles.write(dir.resolve(name), value);
   }
 
   public boolean delete(String project, String name) throws IOException {

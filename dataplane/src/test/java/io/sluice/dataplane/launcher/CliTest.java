@@ -44,12 +44,60 @@ class CliTest {
     CommandLine cli = SluiceCommand.commandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
-    String[] withNode = new String[args.length + 2];
+    String[] withNode = new String[args.length + 4];
     System.arraycopy(args, 0, withNode, 0, args.length);
     withNode[args.length] = "--node";
     withNode[args.length + 1] = node.adminUrl();
+    withNode[args.length + 2] = "--state";
+    withNode[args.length + 3] = node.stateDir().toString();
     int code = cli.execute(withNode);
     return new Run(code, out.toString(), err.toString());
+  }
+
+  /** A new API key of the project, made with {@code sluice keys create}. */
+  static String keyFor(String project) {
+    Run created = sluice("keys", "create", project, "--name", "cli-test");
+    assertThat(created.exitCode()).as(created.err()).isZero();
+    return created.out().trim();
+  }
+
+  static HttpResponse<String> call(String key, String method, String path) throws Exception {
+    return node.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.publicUrl() + path))
+        .header("Authorization", "Bearer " + key)
+        .method(method, java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build());
+  }
+
+  @Test
+  void keys_made_with_the_cli_open_their_project_until_revoked() throws Exception {
+    Path dir = TestNode.appFolder(temp, "keyed", "cerebrium.toml", Configs.cerebrium("keyed", 1, 0, ""));
+    assertThat(sluice("deploy", dir.toString(), "--project", "team-k").exitCode()).isZero();
+    String key = keyFor("team-k");
+    assertThat(key).startsWith("sk_");
+
+    assertThat(call(key, "POST", "/v4/team-k/keyed/predict").statusCode()).isEqualTo(200);
+    assertThat(call(key, "POST", "/v4/local/steady-none/predict").statusCode()).isEqualTo(404);
+    Run listed = sluice("keys", "list", "team-k");
+    String id = key.substring(3, 19);
+    assertThat(listed.out()).contains(id).contains("cli-test").doesNotContain(key.substring(20));
+
+    Run revoked = sluice("keys", "revoke", "team-k", id);
+
+    assertThat(revoked.exitCode()).as(revoked.err()).isZero();
+    assertThat(call(key, "POST", "/v4/team-k/keyed/predict").statusCode()).isEqualTo(401);
+    assertThat(sluice("keys", "list", "team-k").out()).doesNotContain(id);
+  }
+
+  @Test
+  void a_command_without_the_admin_token_is_refused_with_a_clear_message() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = SluiceCommand.commandLine();
+    cli.setOut(new PrintWriter(new StringWriter(), true));
+    cli.setErr(new PrintWriter(err, true));
+
+    int code = cli.execute("apps", "--node", node.adminUrl(), "--state", temp.resolve("elsewhere").toString());
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).contains("refused the admin token").contains("--state");
   }
 
   @Test
@@ -79,7 +127,7 @@ class CliTest {
     Run run = sluice("deploy", dir.toString(), "--project", "team-a", "--name", "chosen");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(node.post("/v4/team-a/chosen/predict", "{}").statusCode()).isEqualTo(200);
+    assertThat(call(keyFor("team-a"), "POST", "/v4/team-a/chosen/predict").statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -126,7 +174,8 @@ class CliTest {
     Run deploy = sluice("deploy", dir.toString(), "--project", "vault");
 
     assertThat(deploy.exitCode()).as(deploy.err()).isZero();
-    HttpResponse<String> digest = node.get("/v4/vault/with-secret/sync/secret-digest?name=hf_access_token");
+    HttpResponse<String> digest = call(keyFor("vault"), "GET",
+        "/v4/vault/with-secret/sync/secret-digest?name=hf_access_token");
     JsonObject body = new JsonObject(digest.body());
     String expected = HexFormat.of().formatHex(
         MessageDigest.getInstance("SHA-256").digest("hf_s3cr3t".getBytes()));

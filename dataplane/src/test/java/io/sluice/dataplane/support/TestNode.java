@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.config.AppId;
 import io.sluice.dataplane.apps.AppState;
 import io.sluice.dataplane.apps.DeployedApp;
+import io.sluice.dataplane.auth.AdminToken;
+import io.sluice.dataplane.auth.NodeCredentials;
 import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
 import io.sluice.dataplane.replica.local.ProbeTimings;
@@ -37,11 +39,15 @@ public final class TestNode implements AutoCloseable {
 
   private final SluiceNode node;
   private final Path stateDir;
+  private final String apiKey;
+  private final String adminToken;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private TestNode(SluiceNode node, Path stateDir) {
+  private TestNode(SluiceNode node, Path stateDir) throws IOException {
     this.node = node;
     this.stateDir = stateDir;
+    this.apiKey = Files.readString(stateDir.resolve(NodeCredentials.STARTER_KEY_FILE)).trim();
+    this.adminToken = Files.readString(stateDir.resolve(AdminToken.FILE_NAME)).trim();
   }
 
   /** Fast everything: probes, a 500 ms scaling tick, a 2 s scale-to-zero grace, 10 s hold. */
@@ -99,6 +105,23 @@ public final class TestNode implements AutoCloseable {
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
+  /** Deploys into the given project and waits until the app is ready. */
+  public DeployedApp deployAndAwaitReady(Path folder, String project) throws Exception {
+    DeployedApp app = node.deployer().deployFolder(folder, Optional.of(project), Optional.empty())
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    awaitState(app.spec().id(), AppState.READY);
+    return app;
+  }
+
+  /** Makes an API key for the project through the admin API, as an operator would. */
+  public String createKey(String project) throws Exception {
+    HttpResponse<String> created = admin("POST", "/v1/projects/" + project + "/api-keys", "{\"name\": \"test\"}");
+    if (created.statusCode() != 201) {
+      throw new IllegalStateException("key not made: " + created.statusCode() + " " + created.body());
+    }
+    return new JsonObject(created.body()).getString("key");
+  }
+
   public DeployedApp deployAndAwaitReady(Path folder) throws Exception {
     DeployedApp app = deploy(folder);
     awaitState(app.spec().id(), AppState.READY);
@@ -110,13 +133,27 @@ public final class TestNode implements AutoCloseable {
         node.deployer().app(id).map(DeployedApp::state).orElse(null) == state);
   }
 
+  /** The key the node made for project {@code local} at its first start. */
+  public String apiKey() {
+    return apiKey;
+  }
+
+  /** {@code Authorization: Bearer <key of project local>}, the header line for raw requests. */
+  public String authLine() {
+    return "Authorization: Bearer " + apiKey + "\r\n";
+  }
+
+  /** A request to the public port carrying project {@code local}'s key. */
+  public HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(publicUrl() + path)).header("Authorization", "Bearer " + apiKey);
+  }
+
   public HttpResponse<String> get(String path) throws Exception {
-    return send(HttpRequest.newBuilder(URI.create(publicUrl() + path)).GET().build());
+    return send(request(path).GET().build());
   }
 
   public HttpResponse<String> post(String path, String body) throws Exception {
-    return send(HttpRequest.newBuilder(URI.create(publicUrl() + path))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    return send(request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
   public HttpResponse<String> send(HttpRequest request) throws Exception {
@@ -126,7 +163,8 @@ public final class TestNode implements AutoCloseable {
   public HttpResponse<String> admin(String method, String path, String body) throws Exception {
     HttpRequest.BodyPublisher publisher = body == null
         ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
-    return send(HttpRequest.newBuilder(URI.create(adminUrl() + path)).method(method, publisher).build());
+    return send(HttpRequest.newBuilder(URI.create(adminUrl() + path)).header("Authorization", "Bearer " + adminToken)
+        .method(method, publisher).build());
   }
 
   public JsonObject adminJson(String path) throws Exception {

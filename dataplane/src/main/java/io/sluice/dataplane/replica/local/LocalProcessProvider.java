@@ -60,6 +60,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
   private final ReplicaFolders folders;
   private final Function<AppId, Path> appFiles;
   private final SecretSource secrets;
+  private final Function<AppId, Map<String, String>> platformEnv;
   private final ReplicaListener listener;
   private final ProbeTimings timings;
   private final InstantSource clock;
@@ -73,11 +74,13 @@ public final class LocalProcessProvider implements ReplicaProvider {
       ReplicaFolders folders,
       Function<AppId, Path> appFiles,
       SecretSource secrets,
+      Function<AppId, Map<String, String>> platformEnv,
       ReplicaListener listener,
       ProbeTimings timings,
       InstantSource clock,
       boolean mountSecrets) {
     this.vertx = vertx;
+    this.platformEnv = platformEnv;
     this.context = vertx.getOrCreateContext();
     this.folders = folders;
     this.appFiles = appFiles;
@@ -96,12 +99,16 @@ public final class LocalProcessProvider implements ReplicaProvider {
   /**
    * Makes a provider once the machine has been checked: kills replica processes a dead node left behind, and finds
    * out whether private mount namespaces are available for {@code /secrets}.
+   *
+   * @param platformEnv what Sluice tells every replica of an app besides its own env (the node's URL, the app's
+   *     token for calling other apps of its project)
    */
   public static Future<LocalProcessProvider> create(
       Vertx vertx,
       Path stateDir,
       Function<AppId, Path> appFiles,
       SecretSource secrets,
+      Function<AppId, Map<String, String>> platformEnv,
       ReplicaListener listener,
       ProbeTimings timings,
       InstantSource clock,
@@ -111,7 +118,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
       OrphanReaper.reap(folders);
       return tryMountNamespaces && SecretsMount.available();
     }).map(mount -> new LocalProcessProvider(
-        vertx, folders, appFiles, secrets, listener, timings, clock, mount));
+        vertx, folders, appFiles, secrets, platformEnv, listener, timings, clock, mount));
   }
 
   public ReplicaFolders folders() {
@@ -244,6 +251,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
       env.put("SLUICE_APP", id.app().name());
       env.put("SLUICE_REPLICA", id.name());
       env.put("SLUICE_SECRETS_DIR", secretsDir.toString());
+      env.putAll(platformEnv.apply(id.app()));
       Files.writeString(folders.logFile(id),
           "--- sluice: " + clock.instant() + " start #" + launching + " on port " + replicaPort + ": "
               + String.join(" ", command.argv()) + "\n",

@@ -1,0 +1,39 @@
+package io.sluice.dataplane.auth;
+
+import io.sluice.config.AppId;
+import io.sluice.dataplane.secrets.OwnerOnlyFiles;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's credentials, read from its state folder (made on first start): the projects' API keys, the key that signs
+ * replica tokens, and the admin token.
+ *
+ * <p>A node that starts with no API key at all makes one for project {@code local} and leaves it, owner-only, in
+ * {@code <state>/local-api-key}, so that a newcomer can call the example apps at once. It is a key like any other:
+ * revoke it through the admin API, and delete the file, once real keys exist.
+ */
+public record NodeCredentials(ApiKeyStore apiKeys, ReplicaTokens replicaTokens, AdminToken adminToken) {
+
+  public static final String STARTER_KEY_FILE = "local-api-key";
+
+  private static final Logger log = LoggerFactory.getLogger(NodeCredentials.class);
+
+  /** Blocking: reads and writes files. */
+  public static NodeCredentials open(Vertx vertx, Path stateDir, Optional<String> adminToken, InstantSource clock)
+      throws IOException {
+    ApiKeyStore keys = ApiKeyStore.open(stateDir, clock);
+    if (keys.isEmpty()) {
+      ApiKeyStore.Created starter = keys.create(AppId.DEFAULT_PROJECT, "starter");
+      Path file = stateDir.resolve(STARTER_KEY_FILE);
+      OwnerOnlyFiles.write(file, starter.secretKey() + "\n");
+      log.info("Made an API key for project {}: it is in {} (owner-only)", AppId.DEFAULT_PROJECT, file);
+    }
+    return new NodeCredentials(keys, ReplicaTokens.open(vertx, stateDir), AdminToken.open(stateDir, adminToken));
+  }
+}

@@ -1,0 +1,80 @@
+package io.sluice.dataplane.auth;
+
+import io.sluice.config.AppId;
+import io.sluice.dataplane.secrets.OwnerOnlyFiles;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The tokens a node gives its replicas ({@code SLUICE_TOKEN}) so that one app can call another of its own project
+ * through the node, as Cerebrium's apps do. A token names its app and opens that app's project only, and only while
+ * the app is deployed: it carries no expiry, since a replica may run for weeks, and undeploying the app ends it.
+ *
+ * <p>Signed with HS256 by a key only the node holds, kept owner-only under the state folder.
+ */
+public final class ReplicaTokens {
+
+  /** What a valid replica token says: the calling app, whose project it opens. */
+  public record Caller(String project, String appKey) {}
+
+  private static final String ISSUER = "sluice-node";
+  private static final String AUDIENCE = "sluice-replica";
+
+  private final JWTAuth jwt;
+
+  private ReplicaTokens(JWTAuth jwt) {
+    this.jwt = jwt;
+  }
+
+  /** Reads the node's signing key, making it on first use. Blocking. */
+  public static ReplicaTokens open(Vertx vertx, Path stateDir) throws IOException {
+    Path keyFile = stateDir.resolve("auth").resolve("replica-token.key");
+    String secret;
+    if (Files.exists(keyFile)) {
+      secret = Files.readString(keyFile).trim();
+    } else {
+      byte[] bytes = new byte[48];
+      new SecureRandom().nextBytes(bytes);
+      secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      OwnerOnlyFiles.write(keyFile, secret);
+    }
+    JWTAuthOptions options = new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
+        .setJWTOptions(new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setAudience(List.of(AUDIENCE))
+            .setLeeway(Authenticator.CLOCK_SKEW_SECONDS));
+    return new ReplicaTokens(JWTAuth.create(vertx, options));
+  }
+
+  public String tokenFor(AppId app) {
+    return jwt.generateToken(new JsonObject().put("sub", "app:" + app.key()).put("project", app.project()));
+  }
+
+  /** The caller a token names, when the node signed it; empty for anything else. */
+  Optional<Caller> verify(String token) {
+    Future<User> checked = jwt.authenticate(new TokenCredentials(token));
+    if (!checked.succeeded()) {
+      return Optional.empty();
+    }
+    JsonObject principal = checked.result().principal();
+    String project = Authenticator.stringClaim(principal, "project");
+    String sub = Authenticator.stringClaim(principal, "sub");
+    if (project == null || sub == null || !sub.startsWith("app:" + project + "/")) {
+      return Optional.empty();
+    }
+    return Optional.of(new Caller(project, sub.substring("app:".length())));
+  }
+}

@@ -1,0 +1,80 @@
+package io.sluice.dataplane.proxy;
+
+import java.time.Duration;
+
+/**
+ * What the public port puts up with from a client before it answers with an error or hangs up. The defaults suit
+ * inference traffic: large bodies (images, audio) are allowed, slow ones are not.
+ *
+ * @param maxRequestLineBytes longer request lines get 414
+ * @param maxHeaderBytes larger header blocks get 431
+ * @param maxHeaderCount more header fields get 431
+ * @param maxBodyBytes a larger body gets 413, before it is read when {@code Content-Length} says so
+ * @param headerTimeout how long a client has to send a whole request head once it started one (or connected);
+ *     then 408 and the connection closes
+ * @param bodyIdleTimeout how long a request body may stall while Sluice is reading it; then 408 and close. Also the
+ *     grace before {@code minBodyBytesPerSecond} applies
+ * @param minBodyBytesPerSecond the slowest a request body may arrive on average, so that a client trickling a byte
+ *     now and then is cut off too (Kestrel's MinRequestBodyDataRate); 0 turns it off
+ * @param keepAliveTimeout how long an idle keep-alive connection stays open between requests
+ * @param maxConnections client connections per node; beyond it a new connection gets 503 and is closed
+ */
+public record ProxyLimits(
+    int maxRequestLineBytes,
+    int maxHeaderBytes,
+    int maxHeaderCount,
+    long maxBodyBytes,
+    Duration headerTimeout,
+    Duration bodyIdleTimeout,
+    long minBodyBytesPerSecond,
+    Duration keepAliveTimeout,
+    int maxConnections) {
+
+  public ProxyLimits {
+    require(maxRequestLineBytes >= 256, "maxRequestLineBytes", maxRequestLineBytes, ">= 256");
+    require(maxHeaderBytes >= 1024, "maxHeaderBytes", maxHeaderBytes, ">= 1024");
+    require(maxHeaderCount >= 8, "maxHeaderCount", maxHeaderCount, ">= 8");
+    require(maxBodyBytes >= 0, "maxBodyBytes", maxBodyBytes, ">= 0");
+    require(headerTimeout.toMillis() >= 10, "headerTimeout", headerTimeout, ">= 10 ms");
+    require(bodyIdleTimeout.toMillis() >= 10, "bodyIdleTimeout", bodyIdleTimeout, ">= 10 ms");
+    require(minBodyBytesPerSecond >= 0, "minBodyBytesPerSecond", minBodyBytesPerSecond, ">= 0");
+    require(keepAliveTimeout.toMillis() >= 10, "keepAliveTimeout", keepAliveTimeout, ">= 10 ms");
+    require(maxConnections >= 1, "maxConnections", maxConnections, ">= 1");
+  }
+
+  public static ProxyLimits defaults() {
+    return new ProxyLimits(8_192, 16_384, 100, 100L << 20, Duration.ofSeconds(10), Duration.ofSeconds(30),
+        1024, Duration.ofSeconds(60), 10_000);
+  }
+
+  public ProxyLimits withMaxBodyBytes(long bytes) {
+    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, bytes, headerTimeout,
+        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections);
+  }
+
+  public ProxyLimits withTimeouts(Duration header, Duration bodyIdle, Duration keepAlive) {
+    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, header, bodyIdle,
+        minBodyBytesPerSecond, keepAlive, maxConnections);
+  }
+
+  public ProxyLimits withMaxConnections(int connections) {
+    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout,
+        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, connections);
+  }
+
+  public ProxyLimits withMaxHeaderCount(int count) {
+    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, count, maxBodyBytes, headerTimeout,
+        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections);
+  }
+
+  /** The shortest timeout, which sets how often each event loop looks for connections past theirs. */
+  long shortestTimeoutMillis() {
+    return Math.min(headerTimeout.toMillis(), Math.min(bodyIdleTimeout.toMillis(), keepAliveTimeout.toMillis()));
+  }
+
+  private static void require(boolean ok, String key, Object value, String expected) {
+    if (!ok) {
+      throw new IllegalArgumentException(key + ": " + value + " (expected: " + expected + ")");
+    }
+  }
+}
