@@ -12,9 +12,11 @@ Environment:
 """
 
 import argparse
+import base64
 import hashlib
 import json
 import os
+import struct
 import threading
 import time
 import urllib.error
@@ -122,6 +124,8 @@ class Handler(BaseHTTPRequestHandler):
             if key in ("ready", "healthy"):
                 state[key] = query.get("value", ["true"])[0] == "true"
                 return self._send(200, {key: state[key], "replica": REPLICA})
+        if url.path == "/ws":
+            return self._websocket(url.path)
         if url.path == "/call":
             return self._call(query.get("path", ["/"])[0], query.get("token", ["mine"])[0] == "mine")
         if url.path == "/stats":
@@ -136,6 +140,60 @@ class Handler(BaseHTTPRequestHandler):
             except OSError as e:
                 return self._send(404, {"name": name, "error": str(e.strerror), "dir": SECRETS_DIR})
         return self._send(404, {"error": "no route " + url.path})
+
+    def _websocket(self, path):
+        """A WebSocket echo (RFC 6455, standard library only): first a JSON hello saying who answered and what it was
+        sent, then every frame back as it came (opcode and FIN kept), pings answered, a close frame echoed."""
+        key = self.headers.get("Sec-WebSocket-Key")
+        if not key or self.headers.get("Upgrade", "").lower() != "websocket":
+            return self._send(400, {"error": "not a WebSocket handshake"})
+        accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept.decode())
+        self.end_headers()
+        self.close_connection = True
+        hello = {"replica": REPLICA, "path": path, "headers": {k.lower(): v for k, v in self.headers.items()}}
+        self._ws_write(True, 1, json.dumps(hello).encode())
+        while True:
+            frame = self._ws_read()
+            if frame is None:
+                return
+            fin, opcode, payload = frame
+            if opcode == 8:
+                self._ws_write(True, 8, payload[:2])
+                return
+            if opcode == 9:
+                self._ws_write(True, 10, payload)
+            elif opcode in (0, 1, 2):
+                self._ws_write(fin, opcode, payload)
+
+    def _ws_read(self):
+        head = self.rfile.read(2)
+        if len(head) < 2:
+            return None
+        fin, opcode, masked, length = head[0] & 0x80, head[0] & 0x0F, head[1] & 0x80, head[1] & 0x7F
+        if length == 126:
+            length = struct.unpack(">H", self.rfile.read(2))[0]
+        elif length == 127:
+            length = struct.unpack(">Q", self.rfile.read(8))[0]
+        mask = self.rfile.read(4) if masked else None
+        payload = self.rfile.read(length)
+        if mask:
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        return bool(fin), opcode, payload
+
+    def _ws_write(self, fin, opcode, payload):
+        first = (0x80 if fin else 0) | opcode
+        if len(payload) < 126:
+            head = struct.pack(">BB", first, len(payload))
+        elif len(payload) < 65536:
+            head = struct.pack(">BBH", first, 126, len(payload))
+        else:
+            head = struct.pack(">BBQ", first, 127, len(payload))
+        self.wfile.write(head + payload)
+        self.wfile.flush()
 
     def _call(self, path, with_token):
         """Calls another app through Sluice, as one app of a project calls another, and reports what came back."""

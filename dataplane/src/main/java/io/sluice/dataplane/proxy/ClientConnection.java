@@ -11,6 +11,9 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -280,9 +283,43 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
           + " bytes", requestId, 0, true), true);
       return;
     }
+    boolean upgrade = isWebSocketUpgrade(headers);
+    if (upgrade && !validWebSocketHandshake(request, requestId)) {
+      return;
+    }
     current = new Exchange(this, loop, request, route, target.upstreamUri(), requestId,
-        HttpUtil.isKeepAlive(request));
+        HttpUtil.isKeepAlive(request), upgrade);
     current.start();
+  }
+
+  private static boolean isWebSocketUpgrade(HttpHeaders headers) {
+    return headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+        && headers.contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+  }
+
+  /** Sluice relays RFC 6455 (version 13) sockets only, opened by a GET over HTTP/1.1 with a key. */
+  private boolean validWebSocketHandshake(HttpRequest request, String requestId) {
+    HttpHeaders headers = request.headers();
+    if (!"13".equals(headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+      FullHttpResponse refused = ErrorReply.response(426, "websocket_version", "Sluice relays WebSocket version 13 "
+          + "(RFC 6455) only", requestId, 0, true);
+      refused.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+      reply(refused, true);
+      return false;
+    }
+    if (request.method() != HttpMethod.GET || request.protocolVersion() != HttpVersion.HTTP_1_1
+        || headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY) == null) {
+      reply(ErrorReply.response(400, "bad_websocket_handshake", "a WebSocket opens with a GET over HTTP/1.1 that "
+          + "has Sec-WebSocket-Key", requestId, 0, true), true);
+      return false;
+    }
+    return true;
+  }
+
+  /** The connection became a WebSocket: its relay owns it now, and this loop's timeouts no longer apply to it. */
+  void upgraded() {
+    waitingFor = WAITING_FOR_NOTHING;
+    loop.closed(this);
   }
 
   /** What the HTTP decoder could not read: the connection is not in a state to read another request after it. */

@@ -59,6 +59,7 @@ final class Exchange {
   private final boolean hasBody;
   private final boolean bodiless;
   private final boolean http10;
+  private final boolean upgrade;
   private boolean keepAlive;
   private boolean expectContinue;
   private boolean requestComplete;
@@ -78,8 +79,9 @@ final class Exchange {
   private long lastUpstreamNanos;
   private long bodyBytes;
 
+  /** @param upgrade a WebSocket upgrade: it gets a replica connection of its own, which the socket then keeps */
   Exchange(ClientConnection client, ProxyLoop loop, HttpRequest head, AppRoute route, String upstreamUri,
-      String requestId, boolean keepAlive) {
+      String requestId, boolean keepAlive, boolean upgrade) {
     this.client = client;
     this.down = client.channel();
     this.loop = loop;
@@ -92,6 +94,7 @@ final class Exchange {
     this.hasBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
     this.bodiless = head.method() == HttpMethod.HEAD;
     this.http10 = head.protocolVersion() == HttpVersion.HTTP_1_0;
+    this.upgrade = upgrade;
     this.expectContinue = ClientConnection.expectsContinue(head);
   }
 
@@ -151,7 +154,11 @@ final class Exchange {
       expectContinue = false;
       down.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
-    loop.pool().acquire(taken.replica().socketAddress(), this);
+    if (upgrade) {
+      loop.pool().connect(taken.replica().socketAddress(), this);
+    } else {
+      loop.pool().acquire(taken.replica().socketAddress(), this);
+    }
     if (up == null && !finished && hasBody && !requestComplete) {
       // Still connecting: the body waits in the socket rather than here. (Pausing costs a system call each way, so
       // it is only done when a pooled connection was not there at once.)
@@ -198,6 +205,10 @@ final class Exchange {
     String host = headers.get(HttpHeaderNames.HOST);
     HopByHopHeaders.strip(headers);
     headers.remove(HttpHeaderNames.EXPECT);
+    if (upgrade) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      headers.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+    }
     if (route.spec().authRequired()) {
       // Sluice checked it; the replica has no use for the caller's key, and its logs should not hold one.
       headers.remove(HttpHeaderNames.AUTHORIZATION);
@@ -275,6 +286,10 @@ final class Exchange {
         replicaBroke(null);
         return;
       }
+      if (upgrade && response.status().code() == 101) {
+        switchToWebSocket(response);
+        return;
+      }
       if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
         // 100 Continue and friends: Sluice answered the client's Expect itself; the final answer follows.
         skippingInformational = true;
@@ -309,10 +324,38 @@ final class Exchange {
     }
   }
 
+  /**
+   * The replica took the upgrade: its 101 goes to the client, and both connections become one WebSocket, which keeps
+   * this exchange (and its slot) until it closes.
+   */
+  private void switchToWebSocket(HttpResponse response) {
+    cancelTimer();
+    responseStarted = true;
+    HttpHeaders headers = response.headers();
+    boolean extensions = headers.contains(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS);
+    HopByHopHeaders.strip(headers);
+    headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    headers.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+    headers.set(X_REQUEST_ID, requestId);
+    down.writeAndFlush(response);
+    Channel channel = up;
+    upHandler.detach();
+    up = null;
+    upHandler = null;
+    client.upgraded();
+    WebSocketRelay.start(this, down, channel, loop.limits().maxWebSocketMessageBytes(), extensions);
+  }
+
+  /** The WebSocket this exchange became has closed. */
+  void tunnelEnded() {
+    finish();
+  }
+
   private void relayHead(HttpResponse response) {
     responseStarted = true;
     HttpHeaders headers = response.headers();
-    upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+    // A connection that carried an upgrade request is not reused, whatever the replica answered.
+    upstreamKeepAlive = HttpUtil.isKeepAlive(response) && !upgrade;
     HopByHopHeaders.strip(headers);
     headers.set(X_REQUEST_ID, requestId);
     int status = response.status().code();

@@ -18,6 +18,8 @@ import java.time.Duration;
  *     now and then is cut off too (Kestrel's MinRequestBodyDataRate); 0 turns it off
  * @param keepAliveTimeout how long an idle keep-alive connection stays open between requests
  * @param maxConnections client connections per node; beyond it a new connection gets 503 and is closed
+ * @param maxWebSocketMessageBytes the largest WebSocket message a client may send; a larger one closes its socket
+ *     with 1009
  */
 public record ProxyLimits(
     int maxRequestLineBytes,
@@ -28,7 +30,8 @@ public record ProxyLimits(
     Duration bodyIdleTimeout,
     long minBodyBytesPerSecond,
     Duration keepAliveTimeout,
-    int maxConnections) {
+    int maxConnections,
+    long maxWebSocketMessageBytes) {
 
   public ProxyLimits {
     require(maxRequestLineBytes >= 256, "maxRequestLineBytes", maxRequestLineBytes, ">= 256");
@@ -40,31 +43,37 @@ public record ProxyLimits(
     require(minBodyBytesPerSecond >= 0, "minBodyBytesPerSecond", minBodyBytesPerSecond, ">= 0");
     require(keepAliveTimeout.toMillis() >= 10, "keepAliveTimeout", keepAliveTimeout, ">= 10 ms");
     require(maxConnections >= 1, "maxConnections", maxConnections, ">= 1");
+    require(maxWebSocketMessageBytes >= 125, "maxWebSocketMessageBytes", maxWebSocketMessageBytes, ">= 125");
   }
 
   public static ProxyLimits defaults() {
     return new ProxyLimits(8_192, 16_384, 100, 100L << 20, Duration.ofSeconds(10), Duration.ofSeconds(30),
-        1024, Duration.ofSeconds(60), 10_000);
+        1024, Duration.ofSeconds(60), 10_000, 4L << 20);
   }
 
   public ProxyLimits withMaxBodyBytes(long bytes) {
     return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, bytes, headerTimeout,
-        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections);
+        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections, maxWebSocketMessageBytes);
   }
 
   public ProxyLimits withTimeouts(Duration header, Duration bodyIdle, Duration keepAlive) {
     return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, header, bodyIdle,
-        minBodyBytesPerSecond, keepAlive, maxConnections);
+        minBodyBytesPerSecond, keepAlive, maxConnections, maxWebSocketMessageBytes);
   }
 
   public ProxyLimits withMaxConnections(int connections) {
     return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout,
-        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, connections);
+        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, connections, maxWebSocketMessageBytes);
+  }
+
+  public ProxyLimits withMaxWebSocketMessageBytes(long bytes) {
+    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout,
+        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections, bytes);
   }
 
   public ProxyLimits withMaxHeaderCount(int count) {
     return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, count, maxBodyBytes, headerTimeout,
-        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections);
+        bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections, maxWebSocketMessageBytes);
   }
 
   /** The shortest timeout, which sets how often each event loop looks for connections past theirs. */
