@@ -12,7 +12,8 @@ import java.util.Objects;
  *
  * <p>Every problem of a file is reported at once, each naming the file, the key as the file spells it, the bad value
  * and what would be right. Keys Sluice does not know are tolerated and listed; keys it knows but does not act on
- * (dependencies, base images) produce notices. Files over 1 MiB are refused before parsing.
+ * (dependencies, base images) produce notices. Files over 1 MiB, or with a line over 16 KiB, are refused before
+ * parsing.
  */
 public final class AppConfigReader {
 

@@ -134,7 +134,7 @@ final class CerebriumMapping {
       hardware.problem("gpu_count", "GPUs asked for, but compute is " + CPU_COMPUTE,
           "0 or no gpu_count with compute = \"" + CPU_COMPUTE + "\", or compute set to a GPU type");
     } else if (!cpuOnly && gpuCount.filter(count -> count < 1).isPresent()) {
-      hardware.problem("gpu_count", "out of range", ">= 1 with compute = \"" + compute + "\"");
+      hardware.problem("gpu_count", "out of range", ">= 1 with compute = " + ValueText.quoted(ValueText.cut(compute)));
     }
     double cpu = hardware.positiveNumber("cpu", DEFAULT_CPU, "a number of vCPUs > 0");
     double memory = hardware.positiveNumber("memory", DEFAULT_MEMORY_GB, "a number of GB > 0");
@@ -210,7 +210,8 @@ final class CerebriumMapping {
     }
     ConfigTable paths = dependencies.table("paths");
     List<String> files = new ArrayList<>();
-    paths.entries().forEach((manager, file) -> files.add(ValueText.of(file) + " (" + manager + ")"));
+    paths.entries().forEach(
+        (manager, file) -> files.add(ValueText.of(file) + " (" + ValueText.readable(manager) + ")"));
     if (!files.isEmpty()) {
       paths.notice(paths.spelled() + " names " + String.join(", ", files) + ": " + NOT_INSTALLED);
     }

@@ -270,9 +270,10 @@ final class ConfigTable {
   private static String names(JsonNode container) {
     List<String> names = new ArrayList<>();
     if (container.isObject()) {
-      container.fieldNames().forEachRemaining(names::add);
+      container.fieldNames().forEachRemaining(name -> names.add(ValueText.readable(name)));
     } else {
-      container.elements().forEachRemaining(e -> names.add(e.isTextual() ? e.textValue() : ValueText.of(e)));
+      container.elements().forEachRemaining(
+          e -> names.add(e.isTextual() ? ValueText.readable(e.textValue()) : ValueText.of(e)));
     }
     return names.stream().collect(Collectors.joining(", "));
   }

@@ -22,12 +22,12 @@ enum KeySpelling {
   YAML("map") {
     @Override
     String key(List<String> table, String key) {
-      return table.isEmpty() ? key : table(table) + "." + key;
+      return table.isEmpty() ? ValueText.readable(key) : table(table) + "." + ValueText.readable(key);
     }
 
     @Override
     String table(List<String> table) {
-      return String.join(".", table);
+      return String.join(".", table.stream().map(ValueText::readable).toList());
     }
   };
 

@@ -34,6 +34,23 @@ final class SyntaxError {
       return "unreadable";
     }
     String firstLine = message.strip().lines().findFirst().orElse("").replaceAll(", from `[^`]*`", "").strip();
-    return firstLine.length() <= MAX_DETAIL_LENGTH ? firstLine : firstLine.substring(0, MAX_DETAIL_LENGTH - 3) + "...";
+    String cut = firstLine.length() <= MAX_DETAIL_LENGTH
+        ? firstLine
+        : firstLine.substring(0, MAX_DETAIL_LENGTH - 3) + "...";
+    return printable(cut);
+  }
+
+  // SnakeYAML quotes the character it stopped at as it is: a NUL, a tab or a NEL (U+0085, a line break to some
+  // readers) would end up in a message that has one problem per line.
+  private static String printable(String detail) {
+    StringBuilder text = new StringBuilder();
+    detail.codePoints().forEach(c -> {
+      if (Character.isISOControl(c)) {
+        text.append(String.format("\\u%04x", c));
+      } else {
+        text.appendCodePoint(c);
+      }
+    });
+    return text.toString();
   }
 }

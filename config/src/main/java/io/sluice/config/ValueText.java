@@ -39,6 +39,14 @@ final class ValueText {
     return quoted.append('"').toString();
   }
 
+  /**
+   * A key or name as written, or quoted when it holds a control character: a line break would split a message that
+   * has one problem per line, an escape sequence would reach the user's terminal.
+   */
+  static String readable(String text) {
+    return text.chars().anyMatch(Character::isISOControl) ? quoted(text) : text;
+  }
+
   static String cut(String text) {
     return text.length() <= MAX_LENGTH ? text : text.substring(0, MAX_LENGTH - CUT.length()) + CUT;
   }
@@ -65,7 +73,7 @@ final class ValueText {
       Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
       while (fields.hasNext() && text.length() <= MAX_LENGTH) {
         Map.Entry<String, JsonNode> field = fields.next();
-        text.append(field.getKey()).append(" = ");
+        text.append(readable(field.getKey())).append(" = ");
         append(text, field.getValue());
         if (fields.hasNext()) {
           text.append(", ");

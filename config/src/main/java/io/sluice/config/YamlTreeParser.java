@@ -1,6 +1,7 @@
 package io.sluice.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -63,14 +64,14 @@ final class YamlTreeParser {
 
   private ConfigTree read(String text) throws ConfigException {
     try (YAMLParser parser = FACTORY.createParser(text)) {
-      if (parser.nextToken() == null) {
+      if (next(parser) == null) {
         return new ConfigTree(NODES.objectNode(), KeySpelling.YAML, lines);
       }
       JsonNode root = value(parser, List.of(), 0);
       if (!root.isObject()) {
         throw refusal(List.of(), "the file is not a map of keys", "a YAML map with docker_server", 1);
       }
-      if (parser.nextToken() != null) {
+      if (next(parser) != null) {
         throw refusal(List.of(), "more than one YAML document", "a single document", lineOf(parser));
       }
       return new ConfigTree((ObjectNode) root, KeySpelling.YAML, lines);
@@ -117,7 +118,7 @@ final class YamlTreeParser {
   private ObjectNode map(YAMLParser parser, List<String> path, int depth) throws IOException, ConfigException {
     count(1, path, parser);
     ObjectNode map = NODES.objectNode();
-    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+    while (next(parser) == JsonToken.FIELD_NAME) {
       String key = parser.currentName();
       List<String> keyPath = append(path, key);
       int line = lineOf(parser);
@@ -125,7 +126,7 @@ final class YamlTreeParser {
         throw refusal(keyPath, "duplicate key", "each key once in its map", line);
       }
       lines.put(keyPath, line);
-      parser.nextToken();
+      next(parser);
       map.set(key, value(parser, keyPath, depth + 1));
     }
     return map;
@@ -134,7 +135,7 @@ final class YamlTreeParser {
   private ArrayNode list(YAMLParser parser, List<String> path, int depth) throws IOException, ConfigException {
     count(1, path, parser);
     ArrayNode list = NODES.arrayNode();
-    while (parser.nextToken() != JsonToken.END_ARRAY) {
+    while (next(parser) != JsonToken.END_ARRAY) {
       list.add(value(parser, path, depth + 1));
     }
     return list;
@@ -155,6 +156,16 @@ final class YamlTreeParser {
     }
     count(anchored.size(), path, parser);
     return anchored.node();
+  }
+
+  // SnakeYAML 2.0 lets an IllegalArgumentException out of its scanner for an escape such as "\U00110000", which is no
+  // code point (fixed in 2.1; Vert.x's BOM still picks 2.0); Jackson wraps only SnakeYAML's own exceptions.
+  private static JsonToken next(YAMLParser parser) throws IOException {
+    try {
+      return parser.nextToken();
+    } catch (IllegalArgumentException e) {
+      throw new JsonParseException(parser, e.getMessage(), e);
+    }
   }
 
   private void count(long added, List<String> path, YAMLParser parser) throws ConfigException {
