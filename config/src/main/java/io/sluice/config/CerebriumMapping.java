@@ -66,7 +66,7 @@ final class CerebriumMapping {
     root.reportUnknownKeys();
     findings.throwIfAny(file);
     AppSpec spec = new AppSpec(new AppId(AppId.DEFAULT_PROJECT, name), ConfigFormat.CEREBRIUM_TOML, runtime, scaling,
-        hardware, env, List.of(), !disableAuth, requestTimeout);
+        hardware, env, List.of(), !disableAuth && !SluiceExtension.authDisabled(root), requestTimeout);
     return findings.loaded(spec, file);
   }
 

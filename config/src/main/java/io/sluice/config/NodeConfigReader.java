@@ -13,7 +13,23 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
- * Reads the node pools a Sluice node places replicas on from its {@code sluice.toml}:
+ * Reads a Sluice node's {@code sluice.toml}: the node pools it places replicas on, the limits of its public port
+ * ({@code [limits]}, see {@link ClientLimits}) and the JWT issuers it trusts ({@code [auth]}, see {@link AuthSpec}).
+ * Every table is optional but the file must hold one; without {@code [[pools]]} the node has its default pools.
+ * <pre>{@code
+ * [limits]
+ * max_body_bytes = 104857600        # and the other ClientLimits, in bytes, counts and whole seconds
+ * header_timeout_seconds = 10
+ *
+ * [auth]
+ * jwt_audience = "sluice"           # default
+ * jwt_issuer = "https://issuer"     # default: any
+ * [[auth.jwt_keys]]
+ * algorithm = "RS256"
+ * file = "keys/issuer.pem"          # relative to this file; for HS* the file holds the shared secret
+ * }</pre>
+ *
+ * <p>The pools:
  * <pre>{@code
  * [[pools]]
  * name = "cpu"
@@ -46,6 +62,14 @@ public final class NodeConfigReader {
   static final long DEFAULT_IDLE_NODE_SECONDS = 300;
 
   private static final String POOLS = "pools";
+  private static final String LIMITS = "limits";
+  private static final String AUTH = "auth";
+  private static final List<String> ROOT_KEYS = List.of(POOLS, LIMITS, AUTH);
+  private static final List<String> LIMIT_KEYS = List.of("max_request_line_bytes", "max_header_bytes",
+      "max_header_count", "max_body_bytes", "header_timeout_seconds", "body_idle_timeout_seconds",
+      "min_body_bytes_per_second", "keep_alive_timeout_seconds", "max_connections", "max_websocket_message_bytes");
+  private static final List<String> AUTH_KEYS = List.of("jwt_audience", "jwt_issuer", "jwt_keys");
+  private static final List<String> JWT_KEY_KEYS = List.of("algorithm", "file");
   private static final String POOLS_HEADER = "[[pools]]";
   private static final String CPU = "CPU";
   private static final List<String> POOL_KEYS = List.of("name", "gpu", "gpus_per_node", "min_nodes", "max_nodes",
@@ -69,8 +93,13 @@ public final class NodeConfigReader {
   }
 
   public static List<NodePoolSpec> read(Path sluiceToml) throws ConfigException {
+    return readNode(sluiceToml).pools();
+  }
+
+  /** The whole file: pools, limits and auth. */
+  public static NodeConfig readNode(Path sluiceToml) throws ConfigException {
     Objects.requireNonNull(sluiceToml, "sluiceToml");
-    return parse(ConfigText.read(sluiceToml), sluiceToml);
+    return parseNode(ConfigText.read(sluiceToml), sluiceToml);
   }
 
   /**
@@ -79,6 +108,11 @@ public final class NodeConfigReader {
    * @param nameForMessages the file named in problems
    */
   public static List<NodePoolSpec> parse(String text, Path nameForMessages) throws ConfigException {
+    return parseNode(text, nameForMessages).pools();
+  }
+
+  /** As {@link #parse}, the whole file; relative key files are resolved against {@code nameForMessages}' folder. */
+  public static NodeConfig parseNode(String text, Path nameForMessages) throws ConfigException {
     Objects.requireNonNull(text, "text");
     Objects.requireNonNull(nameForMessages, "nameForMessages");
     ConfigText.requireWithinLimit(text, nameForMessages);
@@ -87,13 +121,23 @@ public final class NodeConfigReader {
     List<NodePoolSpec> pools = new ArrayList<>();
 
     tree.root().fieldNames().forEachRemaining(key -> {
-      if (!key.equals(POOLS)) {
+      if (!ROOT_KEYS.contains(key)) {
         problems.add(new ConfigProblem(KeySpelling.TOML.key(List.of(), key), ValueText.of(tree.root().get(key)),
-            "unknown key", POOLS_HEADER + " tables only", 0));
+            "unknown key", POOLS_HEADER + ", [" + LIMITS + "] and [" + AUTH + "] tables only", 0));
       }
     });
+    Findings findings = new Findings();
+    ConfigTable root = ConfigTable.root(tree, findings);
+    ClientLimits limits = limits(root.table(LIMITS), findings);
+    List<ConfigProblem> keyProblems = new ArrayList<>();
+    AuthSpec auth = auth(root.table(AUTH), nameForMessages, keyProblems);
+    problems.addAll(problemsOf(findings, nameForMessages));
+    problems.addAll(keyProblems);
     JsonNode poolsNode = tree.root().get(POOLS);
-    if (poolsNode == null || (poolsNode.isArray() && poolsNode.isEmpty())) {
+    boolean otherTables = tree.root().has(LIMITS) || tree.root().has(AUTH);
+    if (poolsNode == null && otherTables) {
+      pools.addAll(defaultPools());
+    } else if (poolsNode == null || (poolsNode.isArray() && poolsNode.isEmpty())) {
       problems.add(new ConfigProblem(POOLS_HEADER, null, "missing",
           "at least one " + POOLS_HEADER + " table with name and max_nodes", 0));
     } else if (poolsNode.isObject()) {
@@ -109,7 +153,84 @@ public final class NodeConfigReader {
     if (!problems.isEmpty()) {
       throw new ConfigException(nameForMessages, problems);
     }
-    return List.copyOf(pools);
+    return new NodeConfig(pools, limits, auth);
+  }
+
+  private static ClientLimits limits(ConfigTable table, Findings findings) {
+    ClientLimits defaults = ClientLimits.defaults();
+    if (!table.exists()) {
+      return defaults;
+    }
+    unknownKeys(table, LIMIT_KEYS);
+    int mark = findings.mark();
+    ClientLimits read = new ClientLimits(
+        table.integer("max_request_line_bytes", defaults.maxRequestLineBytes(), 256, 1 << 20),
+        table.integer("max_header_bytes", defaults.maxHeaderBytes(), 1024, 1 << 20),
+        table.integer("max_header_count", defaults.maxHeaderCount(), 8, 10_000),
+        table.integer("max_body_bytes", (int) defaults.maxBodyBytes(), 0, Integer.MAX_VALUE),
+        table.seconds("header_timeout_seconds", defaults.headerTimeout().toSeconds(), 1),
+        table.seconds("body_idle_timeout_seconds", defaults.bodyIdleTimeout().toSeconds(), 1),
+        table.integer("min_body_bytes_per_second", (int) defaults.minBodyBytesPerSecond(), 0, Integer.MAX_VALUE),
+        table.seconds("keep_alive_timeout_seconds", defaults.keepAliveTimeout().toSeconds(), 1),
+        table.integer("max_connections", defaults.maxConnections(), 1, 1_000_000),
+        table.integer("max_websocket_message_bytes", (int) defaults.maxWebSocketMessageBytes(), 125,
+            Integer.MAX_VALUE));
+    return findings.problemsSince(mark) ? defaults : read;
+  }
+
+  private static AuthSpec auth(ConfigTable table, Path file, List<ConfigProblem> keyProblems) {
+    if (!table.exists()) {
+      return AuthSpec.defaults();
+    }
+    unknownKeys(table, AUTH_KEYS);
+    String audience = table.string("jwt_audience", "the audience tokens must name, e.g. \"sluice\"")
+        .orElse(AuthSpec.DEFAULT_AUDIENCE);
+    Optional<String> issuer = table.string("jwt_issuer", "the issuer tokens must name");
+    List<AuthSpec.JwtKeySpec> keys = new ArrayList<>();
+    JsonNode keysNode = table.value("jwt_keys");
+    if (keysNode != null && !keysNode.isArray()) {
+      table.problem("jwt_keys", "not an array of tables", "[[auth.jwt_keys]] tables with algorithm and file");
+    } else if (keysNode != null) {
+      Path folder = file.toAbsolutePath().getParent();
+      for (int i = 0; i < keysNode.size(); i++) {
+        String prefix = "[[auth.jwt_keys]] #" + (i + 1);
+        JsonNode element = keysNode.get(i);
+        if (!element.isObject()) {
+          keyProblems.add(new ConfigProblem(prefix, ValueText.of(element), "not a table",
+              "a [[auth.jwt_keys]] table with algorithm and file", 0));
+          continue;
+        }
+        Findings keyFindings = new Findings();
+        ConfigTable key = ConfigTable.root(new ConfigTree((ObjectNode) element, KeySpelling.TOML, Map.of()),
+            keyFindings);
+        unknownKeys(key, JWT_KEY_KEYS);
+        Optional<String> algorithm = key.requiredString("algorithm",
+            "one of " + String.join(", ", AuthSpec.JwtKeySpec.ALGORITHMS));
+        if (algorithm.isPresent() && !AuthSpec.JwtKeySpec.ALGORITHMS.contains(algorithm.get())) {
+          key.problem("algorithm", "not a JWT algorithm Sluice verifies",
+              "one of " + String.join(", ", AuthSpec.JwtKeySpec.ALGORITHMS));
+        }
+        Optional<String> keyFile = key.requiredString("file",
+            "the key's file, relative to this file: a PEM public key, or for HS* the shared secret");
+        if (algorithm.isPresent() && keyFile.isPresent()
+            && AuthSpec.JwtKeySpec.ALGORITHMS.contains(algorithm.get())) {
+          Path path = folder == null ? Path.of(keyFile.get()) : folder.resolve(keyFile.get());
+          keys.add(new AuthSpec.JwtKeySpec(algorithm.get(), path.normalize()));
+        }
+        problemsOf(keyFindings, file).forEach(problem -> keyProblems.add(new ConfigProblem(
+            prefix + " " + problem.key(), problem.value(), problem.problem(), problem.expected(), problem.line(),
+            problem.column())));
+      }
+    }
+    return new AuthSpec(keys, audience, issuer);
+  }
+
+  private static void unknownKeys(ConfigTable table, List<String> known) {
+    table.entries().keySet().forEach(key -> {
+      if (!known.contains(key)) {
+        table.problem(key, "unknown key", "one of " + String.join(", ", known));
+      }
+    });
   }
 
   private static void readPools(JsonNode poolsNode, Path file, List<ConfigProblem> problems,

@@ -9,6 +9,14 @@ final class SluiceExtension {
 
   private SluiceExtension() {}
 
+  /**
+   * {@code disable_auth}: the app opens to anyone who can reach the node. Cerebrium says it in
+   * {@code [cerebrium.deployment]}; Truss has no such key, so a Truss app says it here.
+   */
+  static boolean authDisabled(ConfigTable root) {
+    return root.table("sluice").bool("disable_auth", false);
+  }
+
   static Duration requestTimeout(ConfigTable root) {
     return root.table("sluice").seconds("request_timeout", DEFAULT_REQUEST_TIMEOUT_SECONDS, 1);
   }

@@ -62,7 +62,7 @@ final class TrussMapping {
     root.reportUnknownKeys();
     findings.throwIfAny(file);
     AppSpec spec = new AppSpec(new AppId(AppId.DEFAULT_PROJECT, name), ConfigFormat.TRUSS_YAML, runtime, scaling,
-        hardware, env, secretNames, true, requestTimeout);
+        hardware, env, secretNames, !SluiceExtension.authDisabled(root), requestTimeout);
     return findings.loaded(spec, file);
   }
 

@@ -113,6 +113,14 @@ class ConfigCasesTest {
             disable_auth = true
             """,
             app -> assertThat(app.spec().authRequired()).isFalse()),
+        new GoodCase("truss has no disable_auth, so sluice.disable_auth says it", ConfigFormat.TRUSS_YAML,
+            YAML_SERVER + """
+            sluice:
+              disable_auth: true
+            """,
+            app -> assertThat(app.spec().authRequired()).isFalse()),
+        new GoodCase("truss requires auth by default", ConfigFormat.TRUSS_YAML, YAML_SERVER,
+            app -> assertThat(app.spec().authRequired()).isTrue()),
         new GoodCase("cerebrium environment and sluice request timeout", ConfigFormat.CEREBRIUM_TOML,
             TOML_RUNTIME + """
             [cerebrium.environment_variables]

@@ -92,6 +92,40 @@ class NodeConfigReaderTest {
         .hasMessage(missing + ": no such file (expected: an existing sluice.toml)");
   }
 
+  @Test
+  void limits_and_auth_are_read_and_pools_default_when_the_file_has_none() throws Exception {
+    NodeConfig config = NodeConfigReader.parseNode("""
+        [limits]
+        max_body_bytes = 1048576
+        header_timeout_seconds = 5
+        max_connections = 20000
+
+        [auth]
+        jwt_issuer = "https://issuer.example"
+        [[auth.jwt_keys]]
+        algorithm = "RS256"
+        file = "keys/issuer.pem"
+        """, Path.of("/etc/sluice/sluice.toml"));
+
+    assertThat(config.pools()).isEqualTo(NodeConfigReader.defaultPools());
+    assertThat(config.limits().maxBodyBytes()).isEqualTo(1 << 20);
+    assertThat(config.limits().headerTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.limits().maxConnections()).isEqualTo(20_000);
+    assertThat(config.limits().keepAliveTimeout()).isEqualTo(ClientLimits.defaults().keepAliveTimeout());
+    assertThat(config.auth().audience()).isEqualTo(AuthSpec.DEFAULT_AUDIENCE);
+    assertThat(config.auth().issuer()).hasValue("https://issuer.example");
+    assertThat(config.auth().jwtKeys()).containsExactly(
+        new AuthSpec.JwtKeySpec("RS256", Path.of("/etc/sluice/keys/issuer.pem")));
+  }
+
+  @Test
+  void a_file_of_pools_only_keeps_the_default_limits_and_auth() throws Exception {
+    NodeConfig config = NodeConfigReader.readNode(fixture("minimal.toml"));
+
+    assertThat(config.limits()).isEqualTo(ClientLimits.defaults());
+    assertThat(config.auth()).isEqualTo(AuthSpec.defaults());
+  }
+
   record BadCase(String name, String text, List<String> messageParts) {
     @Override
     public String toString() {
@@ -231,7 +265,26 @@ class NodeConfigReaderTest {
             [[pools]]
             name = "cpu"
             max_nodes = 2
-            """, "sluice.toml: nodes = 3: unknown key (expected: [[pools]] tables only)"),
+            """, "sluice.toml: nodes = 3: unknown key (expected: [[pools]], [limits] and [auth] tables only)"),
+        bad("a misspelt limit", """
+            [limits]
+            max_body_byte = 10
+            """, "sluice.toml: [limits] max_body_byte = 10: unknown key (expected: one of max_request_line_bytes"),
+        bad("limits out of range or of the wrong type", """
+            [limits]
+            max_connections = 0
+            header_timeout_seconds = "10s"
+            """, "sluice.toml: [limits] max_connections = 0: out of range",
+            "sluice.toml: [limits] header_timeout_seconds = \"10s\": not a whole number of seconds"),
+        bad("a jwt key without its file and with an unknown algorithm", """
+            [[auth.jwt_keys]]
+            algorithm = "RS255"
+            """, "sluice.toml: [[auth.jwt_keys]] #1 algorithm = \"RS255\": not a JWT algorithm Sluice verifies",
+            "sluice.toml: [[auth.jwt_keys]] #1 file: missing"),
+        bad("jwt_keys as a single table", """
+            [auth.jwt_keys]
+            algorithm = "RS256"
+            """, "sluice.toml: [auth] jwt_keys", "not an array of tables"),
         bad("pools written with single brackets", """
             [pools]
             name = "cpu"

@@ -3,7 +3,7 @@ package io.sluice.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.dataplane.proxy.ProxyLimits;
+import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.support.Configs;
 import io.sluice.dataplane.support.RawHttp;
 import io.sluice.dataplane.support.TestNode;
@@ -54,7 +54,7 @@ class HostileInputTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    ProxyLimits limits = ProxyLimits.defaults().withMaxBodyBytes(MAX_BODY).withMaxHeaderCount(30)
+    ClientLimits limits = ClientLimits.defaults().withMaxBodyBytes(MAX_BODY).withMaxHeaderCount(30)
         .withTimeouts(HEADER_TIMEOUT, BODY_IDLE, KEEP_ALIVE).withMaxConnections(12_000);
     node = TestNode.start(TestNode.options(temp.resolve("state")).limits(limits).build());
     port = node.node().publicPort();
@@ -299,7 +299,7 @@ class HostileInputTest {
   @Test
   void beyond_its_connection_limit_a_node_answers_503_with_retry_after_and_keeps_its_own_clients()
       throws Exception {
-    ProxyLimits limits = ProxyLimits.defaults().withMaxConnections(3);
+    ClientLimits limits = ClientLimits.defaults().withMaxConnections(3);
     try (TestNode small = TestNode.start(TestNode.options(temp.resolve("small")).limits(limits).build())) {
       int smallPort = small.node().publicPort();
       List<Socket> held = new ArrayList<>();

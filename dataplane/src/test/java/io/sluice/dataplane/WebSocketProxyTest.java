@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.dataplane.apps.DeployedApp;
-import io.sluice.dataplane.proxy.ProxyLimits;
+import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.support.Configs;
 import io.sluice.dataplane.support.TestNode;
 import io.vertx.core.json.JsonObject;
@@ -51,7 +51,7 @@ class WebSocketProxyTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start(TestNode.options(temp.resolve("state"))
-        .limits(ProxyLimits.defaults().withMaxWebSocketMessageBytes(MAX_MESSAGE)).build());
+        .limits(ClientLimits.defaults().withMaxWebSocketMessageBytes(MAX_MESSAGE)).build());
     hello = node.deployAndAwaitReady(TestNode.appFolder(temp, "hello", "cerebrium.toml",
         Configs.cerebrium("hello", 1, 0, "")));
   }

@@ -1,9 +1,13 @@
 package io.sluice.dataplane.auth;
 
+import io.sluice.config.AuthSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Which signed tokens the public port accepts besides the node's own API keys: the keys of the issuers it trusts,
@@ -15,7 +19,7 @@ import java.util.Set;
  */
 public record AuthOptions(List<JwtKey> jwtKeys, String audience, Optional<String> issuer) {
 
-  public static final String DEFAULT_AUDIENCE = "sluice";
+  public static final String DEFAULT_AUDIENCE = AuthSpec.DEFAULT_AUDIENCE;
 
   /**
    * One verification key.
@@ -24,14 +28,12 @@ public record AuthOptions(List<JwtKey> jwtKeys, String audience, Optional<String
    * @param material for HMAC the shared secret, else the public key in PEM
    */
   public record JwtKey(String algorithm, String material) {
-    public static final Set<String> ALGORITHMS = Set.of("HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
-        "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA");
 
     public JwtKey {
       Objects.requireNonNull(material, "material");
-      if (!ALGORITHMS.contains(algorithm)) {
+      if (!AuthSpec.JwtKeySpec.ALGORITHMS.contains(algorithm)) {
         throw new IllegalArgumentException("JWT algorithm: " + algorithm + " (expected one of "
-            + ALGORITHMS.stream().sorted().toList() + ")");
+            + AuthSpec.JwtKeySpec.ALGORITHMS + ")");
       }
       if (algorithm.startsWith("HS") && material.length() < 32) {
         throw new IllegalArgumentException("JWT " + algorithm + " secret: " + material.length()
@@ -57,5 +59,40 @@ public record AuthOptions(List<JwtKey> jwtKeys, String audience, Optional<String
 
   public static AuthOptions defaults() {
     return new AuthOptions(List.of(), DEFAULT_AUDIENCE, Optional.empty());
+  }
+
+  /**
+   * The options a {@code sluice.toml} {@code [auth]} table names, with each key file read. Blocking.
+   *
+   * @throws IllegalArgumentException naming the file when one cannot be read or holds no usable key
+   */
+  public static AuthOptions read(AuthSpec spec) {
+    List<JwtKey> keys = new ArrayList<>();
+    for (AuthSpec.JwtKeySpec key : spec.jwtKeys()) {
+      keys.add(readKey(key.algorithm(), key.file()));
+    }
+    return new AuthOptions(keys, spec.audience(), spec.issuer());
+  }
+
+  /** One key from its file: a PEM public key, or for HS* the shared secret. Blocking. */
+  public static JwtKey readKey(String algorithm, Path file) {
+    String material;
+    try {
+      material = Files.readString(file).trim();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("JWT key file " + file + ": cannot be read (" + e.getMessage() + ")", e);
+    }
+    try {
+      return new JwtKey(algorithm, material);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("JWT key file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** With more keys, as {@code --jwt-key} adds them to those of the config file. */
+  public AuthOptions withKeys(List<JwtKey> more) {
+    List<JwtKey> all = new ArrayList<>(jwtKeys);
+    all.addAll(more);
+    return new AuthOptions(all, audience, issuer);
   }
 }

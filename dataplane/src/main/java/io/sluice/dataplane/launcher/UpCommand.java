@@ -1,5 +1,7 @@
 package io.sluice.dataplane.launcher;
 
+import io.sluice.config.AuthSpec;
+import io.sluice.config.NodeConfig;
 import io.sluice.config.NodeConfigReader;
 import io.sluice.dataplane.auth.AdminToken;
 import io.sluice.dataplane.auth.AuthOptions;
@@ -54,7 +56,8 @@ final class UpCommand implements Callable<Integer> {
   Path state;
 
   @Option(names = "--config", paramLabel = "FILE",
-      description = "The node's sluice.toml with its [[pools]] of GPU nodes (default: one CPU pool, no GPUs).")
+      description = "The node's sluice.toml: [[pools]] of GPU nodes, [limits] of the public port, [auth] JWT issuers "
+          + "(default: one CPU pool, no GPUs, the built-in limits, API keys only).")
   Path config;
 
   @Option(names = "--policy", defaultValue = "sluice",
@@ -70,23 +73,26 @@ final class UpCommand implements Callable<Integer> {
           + "public key). Repeatable. Their `project` claim names the project they open.")
   List<String> jwtKeys = new ArrayList<>();
 
-  @Option(names = "--jwt-audience", defaultValue = AuthOptions.DEFAULT_AUDIENCE,
-      description = "The `aud` a JWT must include (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--jwt-audience", description = "The `aud` a JWT must include (default: the config's "
+      + "[auth] jwt_audience, else sluice).")
   String jwtAudience;
 
-  @Option(names = "--jwt-issuer", description = "The `iss` a JWT must carry (default: any).")
+  @Option(names = "--jwt-issuer", description = "The `iss` a JWT must carry (default: the config's [auth] "
+      + "jwt_issuer, else any).")
   String jwtIssuer;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    NodeConfig nodeConfig = config == null ? NodeConfig.defaults() : NodeConfigReader.readNode(config);
     NodeOptions options = NodeOptions.defaults(state.toAbsolutePath()).toBuilder()
         .publicAddress(host, port)
         .adminAddress(adminHost, adminPort)
         .appsDir(apps == null ? null : apps.toAbsolutePath())
         .scaling(new ScalingOptions(policy, ScalingOptions.defaults().tick(), scaleToZeroGrace))
-        .pools(config == null ? NodeConfigReader.defaultPools() : NodeConfigReader.read(config))
-        .auth(new AuthOptions(readJwtKeys(), jwtAudience, Optional.ofNullable(jwtIssuer)))
+        .pools(nodeConfig.pools())
+        .limits(nodeConfig.limits())
+        .auth(authOptions(nodeConfig.auth()))
         .adminToken(Optional.ofNullable(System.getenv(AdminToken.ENV)))
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.
@@ -125,23 +131,24 @@ final class UpCommand implements Callable<Integer> {
     return 0;
   }
 
-  private List<AuthOptions.JwtKey> readJwtKeys() throws java.io.IOException {
-    List<AuthOptions.JwtKey> keys = new ArrayList<>();
-    for (String given : jwtKeys) {
-      int colon = given.indexOf(':');
-      if (colon < 0) {
-        throw new CommandFailed("--jwt-key " + given + ": expected ALG:FILE, e.g. RS256:issuer.pem");
+  /** The config file's [auth], with --jwt-key, --jwt-audience and --jwt-issuer on top. */
+  private AuthOptions authOptions(AuthSpec fromConfig) {
+    List<AuthOptions.JwtKey> flagged = new ArrayList<>();
+    AuthOptions options;
+    try {
+      options = AuthOptions.read(fromConfig);
+      for (String given : jwtKeys) {
+        int colon = given.indexOf(':');
+        if (colon < 0) {
+          throw new IllegalArgumentException("--jwt-key " + given + ": expected ALG:FILE, e.g. RS256:issuer.pem");
+        }
+        flagged.add(AuthOptions.readKey(given.substring(0, colon), Path.of(given.substring(colon + 1))));
       }
-      Path file = Path.of(given.substring(colon + 1));
-      if (!Files.isReadable(file)) {
-        throw new CommandFailed("--jwt-key " + given + ": cannot read " + file);
-      }
-      try {
-        keys.add(new AuthOptions.JwtKey(given.substring(0, colon), Files.readString(file).trim()));
-      } catch (IllegalArgumentException e) {
-        throw new CommandFailed("--jwt-key " + given + ": " + e.getMessage());
-      }
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailed(e.getMessage());
     }
-    return keys;
+    options = options.withKeys(flagged);
+    return new AuthOptions(options.jwtKeys(), jwtAudience != null ? jwtAudience : options.audience(),
+        jwtIssuer != null ? Optional.of(jwtIssuer) : options.issuer());
   }
 }

@@ -1,7 +1,7 @@
 package io.sluice.dataplane.node;
 
 import io.sluice.dataplane.auth.AuthOptions;
-import io.sluice.dataplane.proxy.ProxyLimits;
+import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.replica.local.ProbeTimings;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import io.sluice.config.NodeConfigReader;
@@ -43,7 +43,7 @@ public record NodeOptions(
     Duration drainTimeout,
     Duration replicaStopGrace,
     boolean mountSecrets,
-    ProxyLimits limits,
+    ClientLimits limits,
     AuthOptions auth,
     Optional<String> adminToken) {
 
@@ -91,7 +91,7 @@ public record NodeOptions(
     return new NodeOptions("0.0.0.0", 8080, "127.0.0.1", 9090, stateDir, Optional.empty(),
         Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
-        ProxyLimits.defaults(), AuthOptions.defaults(), Optional.empty());
+        ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty());
   }
 
   public Builder toBuilder() {
@@ -115,7 +115,7 @@ public record NodeOptions(
     private Duration drainTimeout;
     private Duration replicaStopGrace;
     private boolean mountSecrets;
-    private ProxyLimits limits;
+    private ClientLimits limits;
     private AuthOptions auth;
     private Optional<String> adminToken;
 
@@ -140,7 +140,7 @@ public record NodeOptions(
       adminToken = from.adminToken;
     }
 
-    public Builder limits(ProxyLimits proxyLimits) {
+    public Builder limits(ClientLimits proxyLimits) {
       limits = proxyLimits;
       return this;
     }

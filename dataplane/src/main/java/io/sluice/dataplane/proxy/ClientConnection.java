@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.RequestTarget;
 import java.net.InetSocketAddress;
@@ -124,7 +125,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   /** Ends the connection when what it waits for from the client has not come in time. */
   void checkTimeouts(long now) {
     long waited = now - waitingSince;
-    ProxyLimits limits = loop.limits();
+    ClientLimits limits = loop.limits();
     switch (waitingFor) {
       case WAITING_FOR_NEXT_REQUEST -> {
         if (waited > limits.keepAliveTimeout().toNanos()) {
@@ -242,7 +243,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     // Whenever a body follows that will not be read, the connection ends with the answer: what comes next on it
     // could not be told apart from a next request.
     boolean keepAlive = HttpUtil.isKeepAlive(request) && !hasBody;
-    ProxyLimits limits = loop.limits();
+    ClientLimits limits = loop.limits();
     if (headers.size() > limits.maxHeaderCount()) {
       reply(ErrorReply.response(431, "headers_too_large", "the request has more than " + limits.maxHeaderCount()
           + " header fields", requestId, 0, true), true);

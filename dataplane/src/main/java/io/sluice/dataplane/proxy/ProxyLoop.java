@@ -3,6 +3,7 @@ package io.sluice.dataplane.proxy;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.autoscaler.metrics.ConcurrencyAccumulator;
+import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.auth.Authenticator;
 import io.sluice.dataplane.auth.TokenCache;
 import io.sluice.dataplane.routing.AppDirectory;
@@ -32,7 +33,7 @@ final class ProxyLoop {
   private final NodeDrain drain;
   private final Authenticator authenticator;
   private final TokenCache tokens = new TokenCache();
-  private final ProxyLimits limits;
+  private final ClientLimits limits;
   private final long holdTimeoutMillis;
   private final Set<ClientConnection> connections = new HashSet<>();
   private final long sweepMillis;
@@ -41,7 +42,7 @@ final class ProxyLoop {
   private ScheduledFuture<?> sweeper;
 
   ProxyLoop(int index, EventLoop eventLoop, UpstreamPool pool, AppDirectory directory, NodeDrain drain,
-      Authenticator authenticator, ProxyLimits limits, long holdTimeoutMillis) {
+      Authenticator authenticator, ClientLimits limits, long holdTimeoutMillis) {
     this.index = index;
     this.eventLoop = eventLoop;
     this.pool = pool;
@@ -69,7 +70,7 @@ final class ProxyLoop {
     return drain;
   }
 
-  ProxyLimits limits() {
+  ClientLimits limits() {
     return limits;
   }
 

@@ -18,6 +18,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.auth.Authenticator;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.NodeDrain;
@@ -58,7 +59,7 @@ public final class PublicServer {
   }
 
   public static Future<PublicServer> start(Vertx vertx, AppDirectory directory, NodeDrain drain,
-      Authenticator authenticator, ProxyLimits limits, String host, int port, long holdTimeoutMillis) {
+      Authenticator authenticator, ClientLimits limits, String host, int port, long holdTimeoutMillis) {
     VertxInternal internal = (VertxInternal) vertx;
     EventLoopGroup group = internal.nettyEventLoopGroup();
     Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();

@@ -1,10 +1,11 @@
-package io.sluice.dataplane.proxy;
+package io.sluice.config;
 
 import java.time.Duration;
 
 /**
- * What the public port puts up with from a client before it answers with an error or hangs up. The defaults suit
- * inference traffic: large bodies (images, audio) are allowed, slow ones are not.
+ * What a node's public port puts up with from a client before it answers with an error or hangs up; the
+ * {@code [limits]} table of {@code sluice.toml}. The defaults suit inference traffic: large bodies (images, audio) are
+ * allowed, slow ones are not.
  *
  * @param maxRequestLineBytes longer request lines get 414
  * @param maxHeaderBytes larger header blocks get 431
@@ -21,7 +22,7 @@ import java.time.Duration;
  * @param maxWebSocketMessageBytes the largest WebSocket message a client may send; a larger one closes its socket
  *     with 1009
  */
-public record ProxyLimits(
+public record ClientLimits(
     int maxRequestLineBytes,
     int maxHeaderBytes,
     int maxHeaderCount,
@@ -33,7 +34,7 @@ public record ProxyLimits(
     int maxConnections,
     long maxWebSocketMessageBytes) {
 
-  public ProxyLimits {
+  public ClientLimits {
     require(maxRequestLineBytes >= 256, "maxRequestLineBytes", maxRequestLineBytes, ">= 256");
     require(maxHeaderBytes >= 1024, "maxHeaderBytes", maxHeaderBytes, ">= 1024");
     require(maxHeaderCount >= 8, "maxHeaderCount", maxHeaderCount, ">= 8");
@@ -46,38 +47,38 @@ public record ProxyLimits(
     require(maxWebSocketMessageBytes >= 125, "maxWebSocketMessageBytes", maxWebSocketMessageBytes, ">= 125");
   }
 
-  public static ProxyLimits defaults() {
-    return new ProxyLimits(8_192, 16_384, 100, 100L << 20, Duration.ofSeconds(10), Duration.ofSeconds(30),
+  public static ClientLimits defaults() {
+    return new ClientLimits(8_192, 16_384, 100, 100L << 20, Duration.ofSeconds(10), Duration.ofSeconds(30),
         1024, Duration.ofSeconds(60), 10_000, 4L << 20);
   }
 
-  public ProxyLimits withMaxBodyBytes(long bytes) {
-    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, bytes, headerTimeout,
+  public ClientLimits withMaxBodyBytes(long bytes) {
+    return new ClientLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, bytes, headerTimeout,
         bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections, maxWebSocketMessageBytes);
   }
 
-  public ProxyLimits withTimeouts(Duration header, Duration bodyIdle, Duration keepAlive) {
-    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, header, bodyIdle,
+  public ClientLimits withTimeouts(Duration header, Duration bodyIdle, Duration keepAlive) {
+    return new ClientLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, header, bodyIdle,
         minBodyBytesPerSecond, keepAlive, maxConnections, maxWebSocketMessageBytes);
   }
 
-  public ProxyLimits withMaxConnections(int connections) {
-    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout,
+  public ClientLimits withMaxConnections(int connections) {
+    return new ClientLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout,
         bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, connections, maxWebSocketMessageBytes);
   }
 
-  public ProxyLimits withMaxWebSocketMessageBytes(long bytes) {
-    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout,
+  public ClientLimits withMaxWebSocketMessageBytes(long bytes) {
+    return new ClientLimits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout,
         bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections, bytes);
   }
 
-  public ProxyLimits withMaxHeaderCount(int count) {
-    return new ProxyLimits(maxRequestLineBytes, maxHeaderBytes, count, maxBodyBytes, headerTimeout,
+  public ClientLimits withMaxHeaderCount(int count) {
+    return new ClientLimits(maxRequestLineBytes, maxHeaderBytes, count, maxBodyBytes, headerTimeout,
         bodyIdleTimeout, minBodyBytesPerSecond, keepAliveTimeout, maxConnections, maxWebSocketMessageBytes);
   }
 
   /** The shortest timeout, which sets how often each event loop looks for connections past theirs. */
-  long shortestTimeoutMillis() {
+  public long shortestTimeoutMillis() {
     return Math.min(headerTimeout.toMillis(), Math.min(bodyIdleTimeout.toMillis(), keepAliveTimeout.toMillis()));
   }
 
