@@ -51,6 +51,8 @@ public final class ApiKeyStore {
   private final InstantSource clock;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Stored> byId = new ConcurrentHashMap<>();
+  /** Moves on every revocation, so that a cache of verified keys can tell it may hold a revoked one. */
+  private volatile long revocations;
 
   private ApiKeyStore(Path file, InstantSource clock) {
     this.file = file;
@@ -110,6 +112,7 @@ public final class ApiKeyStore {
       return false;
     }
     byId.remove(id);
+    revocations++;
     save();
     return true;
   }
@@ -126,6 +129,10 @@ public final class ApiKeyStore {
     }
     byte[] hash = hash(stored.salt(), presented.substring(KEY_CHARS - SECRET_CHARS));
     return MessageDigest.isEqual(hash, stored.hash()) ? Optional.of(stored.key().project()) : Optional.empty();
+  }
+
+  long revocations() {
+    return revocations;
   }
 
   static boolean looksLikeKey(String presented) {

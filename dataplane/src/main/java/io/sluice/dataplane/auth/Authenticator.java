@@ -23,8 +23,9 @@ import java.util.function.Predicate;
  * its replicas (opening its own project while its app is deployed). {@code Bearer} and Baseten's {@code Api-Key}
  * schemes are both read.
  *
- * <p>Runs on event loops: nothing here blocks or leaves the node. Verified JWTs are cached per loop for at most a
- * minute (or their expiry); API keys are not cached, so that revoking one takes effect on the next request.
+ * <p>Runs on event loops: nothing here blocks or leaves the node. Verified credentials are cached per loop: JWTs for at
+ * most a minute (or their expiry), API keys until any key is revoked, so that a revocation takes effect on the next
+ * request.
  */
 public final class Authenticator {
 
@@ -66,10 +67,18 @@ public final class Authenticator {
     if (credential == null) {
       return null;
     }
-    if (ApiKeyStore.looksLikeKey(credential)) {
-      return keys.projectOf(credential).orElse(null);
-    }
     TokenCache.Entry cached = cache.get(credential, nowNanos);
+    if (ApiKeyStore.looksLikeKey(credential)) {
+      long revocations = keys.revocations();
+      if (cached != null && cached.revocations() == revocations) {
+        return cached.project();
+      }
+      String project = keys.projectOf(credential).orElse(null);
+      if (project != null) {
+        cache.put(credential, new TokenCache.Entry(project, null, nowNanos + CACHE_NANOS, revocations));
+      }
+      return project;
+    }
     if (cached == null) {
       cached = verifyToken(credential, nowNanos);
       if (cached == null) {
@@ -89,7 +98,7 @@ public final class Authenticator {
     }
     Optional<ReplicaTokens.Caller> caller = replicaTokens.verify(token);
     if (caller.isPresent()) {
-      return new TokenCache.Entry(caller.get().project(), caller.get().appKey(), nowNanos + CACHE_NANOS);
+      return new TokenCache.Entry(caller.get().project(), caller.get().appKey(), nowNanos + CACHE_NANOS, -1);
     }
     if (issuers == null) {
       return null;
@@ -109,7 +118,7 @@ public final class Authenticator {
     }
     long untilExpiry = TimeUnit.SECONDS.toNanos(expSeconds.longValue())
         - TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
-    return new TokenCache.Entry(project, null, nowNanos + Math.min(CACHE_NANOS, untilExpiry));
+    return new TokenCache.Entry(project, null, nowNanos + Math.min(CACHE_NANOS, untilExpiry), -1);
   }
 
   /** The token of a {@code Bearer} or {@code Api-Key} header, or null. */

@@ -4,13 +4,18 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Signed tokens this event loop has already verified, so that a client sending the same token on every request pays
- * for the signature check once a minute rather than every time (an RS256 or ES256 check costs tens of microseconds).
- * One per event loop, touched by that loop only. Bounded: when full it starts over.
+ * Credentials this event loop has already verified, so that a client sending the same one on every request pays for
+ * the check once: a signed token's signature (an RS256 or ES256 check costs tens of microseconds) once a minute, an
+ * API key's hash (about half a microsecond) until any key is revoked. One per event loop, touched by that loop only.
+ * Bounded: when full it starts over.
  */
 public final class TokenCache {
 
-  record Entry(String project, String appKey, long validUntilNanos) {}
+  /**
+   * @param appKey the app a replica token names, else null
+   * @param revocations for an API key, the key store's revocation count when it was checked; else -1
+   */
+  record Entry(String project, String appKey, long validUntilNanos, long revocations) {}
 
   static final int MAX_ENTRIES = 4096;
 

@@ -103,6 +103,20 @@ class AuthenticatorTest {
   }
 
   @Test
+  void a_cached_api_key_is_refused_as_soon_as_any_key_is_revoked() throws Exception {
+    ApiKeyStore.Created kept = keys.create("p1", "kept");
+    ApiKeyStore.Created revoked = keys.create("p1", "revoked");
+    assertThat(authenticator.projectOf("Bearer " + revoked.secretKey(), cache, 0)).isEqualTo("p1");
+    assertThat(authenticator.projectOf("Bearer " + kept.secretKey(), cache, 0)).isEqualTo("p1");
+    assertThat(cache.size()).isEqualTo(2);
+
+    keys.revoke("p1", revoked.key().id());
+
+    assertThat(authenticator.projectOf("Bearer " + revoked.secretKey(), cache, 1)).isNull();
+    assertThat(authenticator.projectOf("Bearer " + kept.secretKey(), cache, 1)).isEqualTo("p1");
+  }
+
+  @Test
   void headers_that_are_not_a_bearer_or_api_key_credential_open_nothing() throws Exception {
     String key = keys.create("p1", "").secretKey();
 
