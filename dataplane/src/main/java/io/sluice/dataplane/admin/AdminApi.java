@@ -40,6 +40,7 @@ import java.util.function.Supplier;
  * GET    /health, /ready                            /ready is 503 while the node drains
  * GET    /v1/apps                                   apps with state, URL, replicas
  * GET    /v1/capacity                               node pools, GPUs used, replicas waiting for capacity
+ * GET    /v1/fleet                                  the fleet's name and members, this node first
  * POST   /v1/apps?project=P&amp;name=N&amp;dir=D          body: the app folder as a zip (application/zip)
  * GET    /v1/apps/{project}/{app}
  * DELETE /v1/apps/{project}/{app}
@@ -70,12 +71,13 @@ public final class AdminApi {
   private final NodeDrain drain;
   private final Function<AppId, Optional<JsonObject>> scalingState;
   private final Supplier<JsonObject> capacity;
+  private final Supplier<JsonObject> fleet;
 
   public AdminApi(
       Vertx vertx, AppDeployer deployer, SecretStore secrets, ApiKeyStore apiKeys, AdminToken adminToken,
       ReplicaLogs logs, Supplier<String> publicBaseUrl,
       Path uploads, NodeDrain drain, Function<AppId, Optional<JsonObject>> scalingState,
-      Supplier<JsonObject> capacity) {
+      Supplier<JsonObject> capacity, Supplier<JsonObject> fleet) {
     this.vertx = vertx;
     this.deployer = deployer;
     this.secrets = secrets;
@@ -87,6 +89,7 @@ public final class AdminApi {
     this.drain = drain;
     this.scalingState = scalingState;
     this.capacity = capacity;
+    this.fleet = fleet;
   }
 
   public Router router() {
@@ -107,6 +110,7 @@ public final class AdminApi {
     new ApiKeyRoutes(vertx, apiKeys).mount(router);
     router.get("/v1/apps").handler(this::listApps);
     router.get("/v1/capacity").handler(ctx -> json(ctx, 200, capacity.get()));
+    router.get("/v1/fleet").handler(ctx -> json(ctx, 200, fleet.get()));
     router.post("/v1/apps").handler(this::deploy);
     router.get("/v1/apps/:project/:app").handler(this::showApp);
     router.delete("/v1/apps/:project/:app").handler(this::undeploy);

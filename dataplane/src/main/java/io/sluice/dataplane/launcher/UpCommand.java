@@ -1,5 +1,6 @@
 package io.sluice.dataplane.launcher;
 
+import io.sluice.cluster.fleet.FleetOptions;
 import io.sluice.config.AuthSpec;
 import io.sluice.config.NodeConfig;
 import io.sluice.config.NodeConfigReader;
@@ -81,6 +82,24 @@ final class UpCommand implements Callable<Integer> {
       + "jwt_issuer, else any).")
   String jwtIssuer;
 
+  @Option(names = "--join", paramLabel = "HOST[:PORT]", split = ",",
+      description = "Other nodes of the fleet to join through (TCP/IP; multicast is never used). Without it the node "
+          + "is a fleet of one.")
+  List<String> join = new ArrayList<>();
+
+  @Option(names = "--fleet-host", defaultValue = "127.0.0.1",
+      description = "Address the fleet's traffic binds to and other nodes reach this one at (default: "
+          + "${DEFAULT-VALUE}; give this machine's address to form a fleet across machines).")
+  String fleetHost;
+
+  @Option(names = "--fleet-port", defaultValue = "5701",
+      description = "Fleet port; the next ones are tried when it is taken (default: ${DEFAULT-VALUE}).")
+  int fleetPort;
+
+  @Option(names = "--fleet-name", defaultValue = FleetOptions.DEFAULT_CLUSTER_NAME,
+      description = "Nodes join only a fleet of the same name (default: ${DEFAULT-VALUE}).")
+  String fleetName;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -93,6 +112,7 @@ final class UpCommand implements Callable<Integer> {
         .pools(nodeConfig.pools())
         .limits(nodeConfig.limits())
         .auth(authOptions(nodeConfig.auth()))
+        .fleet(FleetOptions.alone().named(fleetName).joining(fleetHost, fleetPort, join))
         .adminToken(Optional.ofNullable(System.getenv(AdminToken.ENV)))
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.

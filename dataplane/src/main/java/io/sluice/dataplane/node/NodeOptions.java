@@ -1,5 +1,6 @@
 package io.sluice.dataplane.node;
 
+import io.sluice.cluster.fleet.FleetOptions;
 import io.sluice.dataplane.auth.AuthOptions;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.replica.local.ProbeTimings;
@@ -26,6 +27,7 @@ import java.util.Optional;
  * @param limits what the public port puts up with from clients
  * @param auth the JWT issuers the public port trusts besides the node's own API keys
  * @param adminToken the admin API's credential when the operator sets it; else the node makes one
+ * @param fleet how the node finds the other nodes of its fleet; alone on loopback by default
  */
 public record NodeOptions(
     String publicHost,
@@ -45,7 +47,8 @@ public record NodeOptions(
     boolean mountSecrets,
     ClientLimits limits,
     AuthOptions auth,
-    Optional<String> adminToken) {
+    Optional<String> adminToken,
+    FleetOptions fleet) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -66,6 +69,7 @@ public record NodeOptions(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(adminToken, "adminToken");
+    Objects.requireNonNull(fleet, "fleet");
   }
 
   /** Everything but the admin token's value, so that logging the options cannot leak it. */
@@ -74,7 +78,8 @@ public record NodeOptions(
     return "NodeOptions[public=" + publicHost + ":" + publicPort + ", admin=" + adminHost + ":" + adminPort
         + ", stateDir=" + stateDir + ", appsDir=" + appsDir + ", eventLoops=" + eventLoops + ", scaling=" + scaling
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
-        + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)") + "]";
+        + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
+        + ", fleet=" + fleet + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -91,7 +96,7 @@ public record NodeOptions(
     return new NodeOptions("0.0.0.0", 8080, "127.0.0.1", 9090, stateDir, Optional.empty(),
         Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
-        ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty());
+        ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone());
   }
 
   public Builder toBuilder() {
@@ -118,6 +123,7 @@ public record NodeOptions(
     private ClientLimits limits;
     private AuthOptions auth;
     private Optional<String> adminToken;
+    private FleetOptions fleet;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -138,6 +144,12 @@ public record NodeOptions(
       limits = from.limits;
       auth = from.auth;
       adminToken = from.adminToken;
+      fleet = from.fleet;
+    }
+
+    public Builder fleet(FleetOptions options) {
+      fleet = options;
+      return this;
     }
 
     public Builder limits(ClientLimits proxyLimits) {
@@ -207,7 +219,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken);
+          limits, auth, adminToken, fleet);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.sluice.dataplane.node;
 
+import io.sluice.cluster.fleet.Fleet;
 import io.sluice.cluster.registry.InMemoryReplicaRegistry;
 import io.sluice.cluster.registry.ReplicaRegistry;
 import io.sluice.config.ConfigFormat;
@@ -22,6 +23,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -56,6 +59,7 @@ public final class SluiceNode {
   private PublicServer publicServer;
   private AdminServerVerticle admin;
   private NodeCredentials credentials;
+  private Fleet fleet;
   private Future<Void> stopping;
 
   private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort, NodeDrain drain,
@@ -77,7 +81,14 @@ public final class SluiceNode {
     // Loads and initialises Vert.x's Jackson codec here rather than on an event loop at the first JSON answer,
     // where its 100-200 ms of class initialisation would block every request on that loop.
     Json.encode(Map.of("warm", true));
-    Vertx vertx = Vertx.vertx(vertxOptions.setEventLoopPoolSize(options.eventLoops()));
+    Fleet fleet = Fleet.create(options.fleet());
+    vertxOptions.setEventLoopPoolSize(options.eventLoops()).getEventBusOptions()
+        .setHost(options.fleet().host()).setPort(0);
+    return Vertx.builder().with(vertxOptions).withClusterManager(fleet.clusterManager()).buildClustered()
+        .compose(vertx -> startOn(vertx, fleet, options));
+  }
+
+  private static Future<SluiceNode> startOn(Vertx vertx, Fleet fleet, NodeOptions options) {
     InstantSource clock = InstantSource.system();
     AppDirectory directory = new AppDirectory();
     SecretStore secrets = new SecretStore(options.stateDir());
@@ -98,6 +109,7 @@ public final class SluiceNode {
       return Future.failedFuture(e);
     }
     SluiceNode node = new SluiceNode(vertx, options, deployer, publicPort, drain, scaling);
+    node.fleet = fleet;
     String replicaUrl = "http://" + (options.publicHost().equals("0.0.0.0") ? "127.0.0.1" : options.publicHost())
         + ":" + publicPort;
     return vertx.executeBlocking(() -> NodeCredentials.open(vertx, options.stateDir(), options.adminToken(), clock))
@@ -113,7 +125,7 @@ public final class SluiceNode {
           AdminApi api = new AdminApi(vertx, deployer, secrets, node.credentials.apiKeys(),
               node.credentials.adminToken(), new ReplicaLogs(provider.folders()), node::publicBaseUrl,
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
-              scaling::capacity);
+              scaling::capacity, node::fleetJson);
           scaling.start();
           node.admin = new AdminServerVerticle(v -> api.router(), options.adminHost(), options.adminPort());
           return vertx.deployVerticle(node.admin);
@@ -124,9 +136,9 @@ public final class SluiceNode {
             options.limits(), options.publicHost(), publicPort, options.holdTimeout().toMillis()))
         .compose(server -> {
           node.publicServer = server;
-          log.info("Sluice node up: public http://{}:{}, admin http://{}:{}, {} event loop(s) on {}",
-              options.publicHost(), publicPort, options.adminHost(), node.adminPort(), options.eventLoops(),
-              transportName(vertx));
+          log.info("Sluice node up: public http://{}:{}, admin http://{}:{}, {} event loop(s) on {}; fleet {} of {} "
+              + "member(s)", options.publicHost(), publicPort, options.adminHost(), node.adminPort(),
+              options.eventLoops(), transportName(vertx), options.fleet().clusterName(), fleet.members().size());
           return node.deployAppsDir();
         })
         .map(node)
@@ -234,6 +246,18 @@ public final class SluiceNode {
 
   public int publicPort() {
     return publicPort;
+  }
+
+  /** The fleet's members as the admin API shows them. */
+  public JsonObject fleetJson() {
+    JsonArray members = new JsonArray();
+    fleet.members().forEach(member -> members.add(new JsonObject().put("id", member.id())
+        .put("address", member.address()).put("local", member.local())));
+    return new JsonObject().put("name", options.fleet().clusterName()).put("members", members);
+  }
+
+  public Fleet fleet() {
+    return fleet;
   }
 
   /** Client connections open on the public port now. */

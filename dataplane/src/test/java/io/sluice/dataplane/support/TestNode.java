@@ -2,6 +2,7 @@ package io.sluice.dataplane.support;
 
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.cluster.fleet.FleetOptions;
 import io.sluice.config.AppId;
 import io.sluice.dataplane.apps.AppState;
 import io.sluice.dataplane.apps.DeployedApp;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,7 +61,9 @@ public final class TestNode implements AutoCloseable {
         .probeTimings(FAST_PROBES)
         .scaling(new ScalingOptions("sluice", Duration.ofMillis(500), Duration.ofSeconds(2)))
         .hold(Duration.ofSeconds(10), 1000)
-        .stopping(Duration.ofSeconds(10), Duration.ofSeconds(3));
+        .stopping(Duration.ofSeconds(10), Duration.ofSeconds(3))
+        // A fleet of its own: test nodes never join each other unless a test says so.
+        .fleet(FleetOptions.alone().named("test-" + UUID.randomUUID()));
   }
 
   public static TestNode start(Path stateDir) throws Exception {

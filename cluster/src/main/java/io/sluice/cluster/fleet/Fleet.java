@@ -1,0 +1,72 @@
+package io.sluice.cluster.fleet;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The node's membership in its fleet: Vert.x's Hazelcast cluster manager, on a Hazelcast configured for Sluice.
+ *
+ * <p>Hazelcast is told what a data plane needs: members named or found through Kubernetes, never multicast; no phone
+ * home; its logs through SLF4J; no shutdown hook of its own (the node leaves the fleet as the last step of its drain);
+ * and no wait before joining, so that a node alone starts at once.
+ */
+public final class Fleet {
+
+  /** A member as the admin API shows it. */
+  public record FleetMember(String id, String address, boolean local) {}
+
+  private final HazelcastClusterManager clusterManager;
+
+  private Fleet(HazelcastClusterManager clusterManager) {
+    this.clusterManager = clusterManager;
+  }
+
+  public static Fleet create(FleetOptions options) {
+    return new Fleet(new HazelcastClusterManager(hazelcastConfig(options)));
+  }
+
+  static Config hazelcastConfig(FleetOptions options) {
+    Config config = new Config().setClusterName(options.clusterName());
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    config.setProperty("hazelcast.wait.seconds.before.join", "0");
+    NetworkConfig network = config.getNetworkConfig()
+        .setPort(options.port())
+        .setPortAutoIncrement(true)
+        .setPublicAddress(options.host() + ":" + options.port());
+    network.getInterfaces().setEnabled(true).addInterface(options.host());
+    network.getRestApiConfig().setEnabled(false);
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    if (options.kubernetesServiceDns().isPresent()) {
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", options.kubernetesServiceDns().get());
+    } else {
+      join.getTcpIpConfig().setEnabled(true).setMembers(options.members());
+    }
+    return config;
+  }
+
+  public HazelcastClusterManager clusterManager() {
+    return clusterManager;
+  }
+
+  /** The members now, this node first. Call once the node has joined. */
+  public List<FleetMember> members() {
+    HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
+    Member self = hazelcast.getCluster().getLocalMember();
+    return hazelcast.getCluster().getMembers().stream()
+        .map(member -> new FleetMember(member.getUuid().toString(), member.getAddress().getHost() + ":"
+            + member.getAddress().getPort(), member.equals(self)))
+        .sorted(Comparator.comparing((FleetMember member) -> !member.local()).thenComparing(FleetMember::address))
+        .toList();
+  }
+}
