@@ -122,8 +122,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     bodyBytesIn = 0;
   }
 
-  /** Ends the connection when what it waits for from the client has not come in time. */
+  /**
+   * Ends the connection when what it waits for from the client has not come in time, and the current exchange when
+   * its replica has gone silent.
+   */
   void checkTimeouts(long now) {
+    if (current != null) {
+      current.checkReplicaIdle(now);
+    }
     long waited = now - waitingSince;
     ClientLimits limits = loop.limits();
     switch (waitingFor) {

@@ -190,7 +190,6 @@ final class Exchange {
     // one flush when the read ends sends head and body in one write.
     client.flushLater(channel);
     lastUpstreamNanos = System.nanoTime();
-    timer = loop.eventLoop().schedule(this::checkIdle, route.timeoutMillis(), TimeUnit.MILLISECONDS);
     if (!requestComplete) {
       client.pauseReading(!channel.isWritable());
     }
@@ -279,7 +278,7 @@ final class Exchange {
   // --- The answer, to the client ---------------------------------------------------------------------------------------
 
   void onUpstream(Object msg) {
-    lastUpstreamNanos = System.nanoTime();
+    lastUpstreamNanos = loop.now();
     if (msg instanceof HttpResponse response) {
       if (response.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
@@ -439,14 +438,12 @@ final class Exchange {
     fail(502, "replica_reset", "the replica of " + route.spec().id() + " closed the connection before answering", 1);
   }
 
-  private void checkIdle() {
-    if (finished) {
-      return;
-    }
-    long idleNanos = System.nanoTime() - lastUpstreamNanos;
-    long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(route.timeoutMillis());
-    if (idleNanos < timeoutNanos) {
-      timer = loop.eventLoop().schedule(this::checkIdle, timeoutNanos - idleNanos, TimeUnit.NANOSECONDS);
+  /**
+   * Called by the loop's sweep: 504 once the replica has sent nothing for the app's timeout. A sweep rather than a
+   * timer per request, which cost a scheduled task and its cancellation on every request.
+   */
+  void checkReplicaIdle(long now) {
+    if (finished || up == null || now - lastUpstreamNanos <= TimeUnit.MILLISECONDS.toNanos(route.timeoutMillis())) {
       return;
     }
     detachAndClose();
