@@ -26,6 +26,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -155,30 +158,16 @@ class HostileInputTest {
       byte[] head = ("GET /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine() + "X-Pad: "
           + "p".repeat(200) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
       long started = System.nanoTime();
-      AtomicBoolean cut = new AtomicBoolean();
-      CompletableFuture<Void> trickle = CompletableFuture.runAsync(() -> {
-        try {
-          OutputStream out = slow.getOutputStream();
-          for (byte b : head) {
-            out.write(b);
-            out.flush();
-            Thread.sleep(50);
-          }
-        } catch (IOException e) {
-          cut.set(true);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      ScheduledFuture<?> trickle = trickle(slow.getOutputStream(), head, 50);
 
       assertThat(node.get("/v4/local/hello/echo").statusCode()).isEqualTo(200);
       String answer = readUntilClosed(slow.getInputStream());
       long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      trickle.cancel(false);
 
       assertThat(answer).startsWith("HTTP/1.1 408 ").contains("\"request_timeout\"");
       assertThat(tookMillis).as("cut off about the header timeout after it began, long before its end")
           .isBetween(HEADER_TIMEOUT.toMillis() - 100, HEADER_TIMEOUT.toMillis() * 3);
-      trickle.cancel(true);
     }
   }
 
@@ -205,22 +194,12 @@ class HostileInputTest {
       OutputStream out = socket.getOutputStream();
       out.write(("POST /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine()
           + "Content-Length: 10000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      CompletableFuture<Void> trickle = CompletableFuture.runAsync(() -> {
-        try {
-          for (int i = 0; i < 200; i++) {
-            out.write('z');
-            out.flush();
-            Thread.sleep(100);
-          }
-        } catch (IOException | InterruptedException stopped) {
-          // cut off, as expected
-        }
-      });
+      ScheduledFuture<?> trickle = trickle(out, "z".repeat(200).getBytes(StandardCharsets.US_ASCII), 100);
 
       String answer = readUntilClosed(socket.getInputStream());
+      trickle.cancel(false);
 
       assertThat(answer).startsWith("HTTP/1.1 408 ").contains("slower than");
-      trickle.cancel(true);
     }
   }
 
@@ -326,6 +305,30 @@ class HostileInputTest {
   }
 
   // --- helpers ---------------------------------------------------------------------------------------------------------
+
+  private static final ScheduledExecutorService SLOW_CLIENTS = Executors.newSingleThreadScheduledExecutor(job -> {
+    Thread thread = new Thread(job, "slow-client");
+    thread.setDaemon(true);
+    return thread;
+  });
+
+  /** Writes the bytes one at a time, one every {@code periodMillis}, as a slow client would; stops when cut off. */
+  private static ScheduledFuture<?> trickle(OutputStream out, byte[] bytes, long periodMillis) {
+    AtomicInteger next = new AtomicInteger();
+    // A task that throws is not run again: the trickle ends when the node cuts the client off, or when all is sent.
+    return SLOW_CLIENTS.scheduleAtFixedRate(() -> {
+      int at = next.getAndIncrement();
+      try {
+        if (at >= bytes.length) {
+          throw new IOException("all sent");
+        }
+        out.write(bytes[at]);
+        out.flush();
+      } catch (IOException cutOffOrDone) {
+        throw new IllegalStateException(cutOffOrDone);
+      }
+    }, 0, periodMillis, TimeUnit.MILLISECONDS);
+  }
 
   private static String manyHeaders(int count) {
     StringBuilder headers = new StringBuilder();
