@@ -62,6 +62,19 @@ class FleetMembershipTest {
     }
   }
 
+  @Test
+  void nodes_of_one_name_that_name_no_members_stay_fleets_of_one() throws Exception {
+    String name = "fleet-" + UUID.randomUUID();
+    try (TestNode first = TestNode.start(TestNode.options(temp.resolve("a"))
+        .fleet(FleetOptions.alone().named(name)).build());
+        TestNode second = TestNode.start(TestNode.options(temp.resolve("b"))
+            .fleet(FleetOptions.alone().named(name)).build())) {
+
+      assertThat(members(first.adminJson("/v1/fleet"))).hasSize(1);
+      assertThat(members(second.adminJson("/v1/fleet"))).hasSize(1);
+    }
+  }
+
   private static JsonArray members(JsonObject fleet) {
     return fleet.getJsonArray("members");
   }
