@@ -2,11 +2,9 @@ package io.sluice.dataplane.auth;
 
 import io.sluice.dataplane.secrets.OwnerOnlyFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
@@ -24,7 +22,7 @@ public final class AdminToken {
   private final byte[] digest;
 
   private AdminToken(String token) {
-    this.digest = sha256(token);
+    this.digest = ApiKeyStore.sha256(token);
   }
 
   /** The operator's token when given, else the one in the state folder, made on first use. Blocking. */
@@ -46,14 +44,6 @@ public final class AdminToken {
   /** Whether an {@code Authorization} header carries this token; compared in constant time. */
   public boolean admits(String authorization) {
     String presented = Authenticator.credential(authorization);
-    return presented != null && MessageDigest.isEqual(sha256(presented), digest);
-  }
-
-  private static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
+    return presented != null && MessageDigest.isEqual(ApiKeyStore.sha256(presented), digest);
   }
 }

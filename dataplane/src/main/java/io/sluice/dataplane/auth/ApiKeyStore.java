@@ -158,6 +158,13 @@ public final class ApiKeyStore {
     return digest.digest(secret.getBytes(StandardCharsets.US_ASCII));
   }
 
+  /** SHA-256 of UTF-8 text, for the other credentials of this package. */
+  static byte[] sha256(String text) {
+    MessageDigest digest = SHA256.get();
+    digest.reset();
+    return digest.digest(text.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");

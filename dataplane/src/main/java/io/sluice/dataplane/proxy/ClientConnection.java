@@ -240,7 +240,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpHeaders headers = request.headers();
-    boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+    long contentLength = HttpUtil.getContentLength(request, 0L);
+    boolean hasBody = contentLength > 0 || HttpUtil.isTransferEncodingChunked(request);
     if (hasBody) {
       awaitBody();
     } else {
@@ -285,7 +286,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
           + "escapes; send a plain path", requestId, 0, !keepAlive), !keepAlive);
       return;
     }
-    if (HttpUtil.getContentLength(request, 0L) > limits.maxBodyBytes()) {
+    if (contentLength > limits.maxBodyBytes()) {
       reply(ErrorReply.response(413, "body_too_large", "the request body is larger than " + limits.maxBodyBytes()
           + " bytes", requestId, 0, true), true);
       return;
@@ -295,7 +296,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     current = new Exchange(this, loop, request, route, target.upstreamUri(), requestId,
-        HttpUtil.isKeepAlive(request), upgrade);
+        HttpUtil.isKeepAlive(request), hasBody, upgrade);
     current.start();
   }
 

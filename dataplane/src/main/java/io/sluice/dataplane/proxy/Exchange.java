@@ -79,9 +79,12 @@ final class Exchange {
   private long lastUpstreamNanos;
   private long bodyBytes;
 
-  /** @param upgrade a WebSocket upgrade: it gets a replica connection of its own, which the socket then keeps */
+  /**
+   * @param hasBody whether a body follows the head (as the connection already worked out)
+   * @param upgrade a WebSocket upgrade: it gets a replica connection of its own, which the socket then keeps
+   */
   Exchange(ClientConnection client, ProxyLoop loop, HttpRequest head, AppRoute route, String upstreamUri,
-      String requestId, boolean keepAlive, boolean upgrade) {
+      String requestId, boolean keepAlive, boolean hasBody, boolean upgrade) {
     this.client = client;
     this.down = client.channel();
     this.loop = loop;
@@ -91,7 +94,7 @@ final class Exchange {
     this.requestId = requestId;
     this.keepAlive = keepAlive;
     this.meter = loop.meter(route);
-    this.hasBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+    this.hasBody = hasBody;
     this.bodiless = head.method() == HttpMethod.HEAD;
     this.http10 = head.protocolVersion() == HttpVersion.HTTP_1_0;
     this.upgrade = upgrade;
