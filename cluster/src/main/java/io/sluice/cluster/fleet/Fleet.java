@@ -31,7 +31,8 @@ public final class Fleet {
     return new Fleet(new HazelcastClusterManager(hazelcastConfig(options)));
   }
 
-  static Config hazelcastConfig(FleetOptions options) {
+  /** The Hazelcast config of a node with these options. */
+  public static Config hazelcastConfig(FleetOptions options) {
     Config config = new Config().setClusterName(options.clusterName());
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.phone.home.enabled", "false");

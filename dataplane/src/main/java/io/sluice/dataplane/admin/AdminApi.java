@@ -3,6 +3,7 @@ package io.sluice.dataplane.admin;
 import io.sluice.config.AppId;
 import io.sluice.config.ConfigException;
 import io.sluice.dataplane.apps.AppDeployer;
+import io.sluice.dataplane.apps.AppFiles;
 import io.sluice.dataplane.apps.DeployedApp;
 import io.sluice.dataplane.auth.AdminToken;
 import io.sluice.dataplane.auth.ApiKeyStore;
@@ -57,7 +58,7 @@ import java.util.function.Supplier;
  */
 public final class AdminApi {
 
-  public static final long MAX_ARCHIVE_BYTES = 256L << 20;
+  public static final long MAX_ARCHIVE_BYTES = AppFiles.MAX_ARCHIVE_BYTES;
   private static final int MAX_SECRET_BYTES = 64 * 1024;
 
   private final Vertx vertx;

@@ -4,6 +4,9 @@ import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaProvider;
 import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
+import io.sluice.cluster.apps.AppCatalog;
+import io.sluice.cluster.apps.AppCatalog.AppRecord;
+import io.sluice.cluster.state.FleetBlobs;
 import io.sluice.config.AppConfigReader;
 import io.sluice.config.AppId;
 import io.sluice.config.AppSpec;
@@ -19,6 +22,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,14 +54,14 @@ public final class AppDeployer {
   private final Duration stopGrace;
   private final Function<AppSpec, AppRoute> routes;
   private final Map<AppId, DeployedApp> apps = new ConcurrentHashMap<>();
-  private final AtomicLong generations;
+  private final AppCatalog catalog;
   private volatile ReplicaProvider provider;
   private volatile AppScaling scaling = AppScaling.NONE;
 
   /** @param routes makes the router's view of a newly deployed app (its meters, hold queue and limits) */
   public AppDeployer(
       Vertx vertx, AppDirectory directory, AppFiles files, SecretStore secrets, InstantSource clock,
-      Duration stopGrace, Function<AppSpec, AppRoute> routes) {
+      Duration stopGrace, Function<AppSpec, AppRoute> routes, AppCatalog catalog) {
     this.vertx = vertx;
     this.directory = directory;
     this.files = files;
@@ -66,7 +69,8 @@ public final class AppDeployer {
     this.clock = clock;
     this.stopGrace = stopGrace;
     this.routes = routes;
-    this.generations = new AtomicLong(clock.millis());
+    this.catalog = catalog;
+    catalog.subscribe(this::follow);
   }
 
   public void useProvider(ReplicaProvider provider) {
@@ -78,59 +82,142 @@ public final class AppDeployer {
     this.scaling = scaling;
   }
 
-  /** Deploys the app in a folder on this machine; its files are copied, so the folder may change afterwards. */
+  /**
+   * Deploys the app in a folder on this machine, for the whole fleet; its files are copied, so the folder may change
+   * afterwards.
+   */
   public Future<DeployedApp> deployFolder(Path folder, Optional<String> project, Optional<String> name) {
+    return prepare(prepared -> AppFiles.copyFolder(folder, prepared), folder, project, name, AppFiles::zip)
+        .compose(this::publish);
+  }
+
+  /**
+   * Deploys the app in a folder unless the fleet already runs these very files under the app's name: what a node does
+   * with its {@code --apps} folder at start, so that restarting a node does not redeploy the fleet's apps.
+   */
+  public Future<Optional<DeployedApp>> deployFolderIfChanged(Path folder) {
+    return prepare(prepared -> AppFiles.copyFolder(folder, prepared), folder, Optional.empty(), Optional.empty(),
+        AppFiles::zip)
+        .compose(prepared -> {
+          Optional<AppRecord> known = catalog.record(prepared.id());
+          DeployedApp running = apps.get(prepared.id());
+          if (known.isPresent() && known.get().archive().equals(Optional.of(FleetBlobs.sha256(prepared.archive())))
+              && running != null) {
+            return vertx.executeBlocking(() -> {
+              AppFiles.deleteQuietly(prepared.folder());
+              return Optional.<DeployedApp>empty();
+            }, false);
+          }
+          return publish(prepared).map(Optional::of);
+        });
+  }
+
+  /** Deploys the app in a zip archive (what {@code sluice deploy} uploads), for the whole fleet. */
+  public Future<DeployedApp> deployArchive(
+      Path archive, String fallbackName, Optional<String> project, Optional<String> name) {
+    return prepare(prepared -> {
+      try (InputStream in = Files.newInputStream(archive)) {
+        AppFiles.unzip(in, prepared);
+      }
+    }, Path.of(fallbackName), project, name, prepared -> Files.readAllBytes(archive)).compose(this::publish);
+  }
+
+  /** Unpacks or copies an app into a fresh folder and reads its config, which must be valid before anything else. */
+  private Future<Prepared> prepare(FolderFiller fill, Path shownAs, Optional<String> project, Optional<String> name,
+      ArchiveSource archive) {
     return vertx.executeBlocking(() -> {
       Path prepared = files.newUploadFolder();
       try {
-        AppFiles.copyFolder(folder, prepared);
-        return install(prepared, folder, project, name);
+        fill.fill(prepared);
+        LoadedApp loaded = AppConfigReader.read(prepared, shownAs);
+        AppId id = new AppId(
+            project.orElse(loaded.spec().id().project()), name.orElse(loaded.spec().id().name()));
+        return new Prepared(id, prepared, shownAs, archive.bytesOf(prepared));
       } catch (Exception e) {
         AppFiles.deleteQuietly(prepared);
         throw e;
       }
-    }, false).map(this::activate);
+    }, false);
   }
 
-  /** Deploys the app in a zip archive (what {@code sluice deploy} uploads). */
-  public Future<DeployedApp> deployArchive(
-      Path archive, String fallbackName, Optional<String> project, Optional<String> name) {
-    return vertx.executeBlocking(() -> {
-      Path prepared = files.newUploadFolder();
-      try (InputStream in = Files.newInputStream(archive)) {
-        AppFiles.unzip(in, prepared);
-        return install(prepared, Path.of(fallbackName), project, name);
-      } catch (Exception e) {
-        AppFiles.deleteQuietly(prepared);
-        throw e;
+  /** Makes the prepared app the fleet's newest version of it, then runs it here. */
+  private Future<DeployedApp> publish(Prepared prepared) {
+    return Future.fromCompletionStage(catalog.publish(prepared.id(), prepared.archive()))
+        .recover(failure -> vertx.executeBlocking(() -> {
+          AppFiles.deleteQuietly(prepared.folder());
+          return null;
+        }, false).transform(deleted -> Future.failedFuture(failure)))
+        .compose(record -> vertx.executeBlocking(
+            () -> install(prepared.folder(), prepared.shownAs(), record), false))
+        .map(this::activate);
+  }
+
+  /**
+   * A deploy or removal made on another node, or found at start: this node follows it unless it already runs the
+   * same or a newer version.
+   */
+  private void follow(AppRecord record) {
+    DeployedApp running = apps.get(record.id());
+    if (running != null && running.generation() >= record.generation()) {
+      return;
+    }
+    if (record.removed()) {
+      if (running != null) {
+        removeHere(record.id(), running);
       }
-    }, false).map(this::activate);
+      return;
+    }
+    Future.fromCompletionStage(catalog.archive(record))
+        .compose(archive -> vertx.executeBlocking(() -> installArchive(archive, record), false))
+        .onSuccess(this::activate)
+        .onFailure(e -> log.error("Could not deploy {} (version {}) here: {}", record.id(), record.generation(),
+            e.getMessage()));
   }
 
-  /** Reads the prepared folder's config; problems name the files as the user knows them ({@code shownAs}). */
-  private Installed install(Path prepared, Path shownAs, Optional<String> project, Optional<String> name)
-      throws Exception {
-    LoadedApp loaded = AppConfigReader.read(prepared, shownAs);
-    AppId id = new AppId(
-        project.orElse(loaded.spec().id().project()), name.orElse(loaded.spec().id().name()));
-    AppSpec spec = loaded.spec().withId(id);
-    List<String> warnings = missingSecrets(spec);
-    long generation = generations.incrementAndGet();
-    Path installed = files.install(id, prepared, generation);
-    return new Installed(loaded, spec, installed, generation, warnings);
+  /** Installs an archive as the given version of the app, reusing the files when this node installed it before. */
+  private Installed installArchive(Path archive, AppRecord record) throws Exception {
+    Optional<Path> existing = files.installed(record.id(), record.generation());
+    if (existing.isPresent()) {
+      return installed(existing.get(), Path.of(record.id().name()), record);
+    }
+    Path prepared = files.newUploadFolder();
+    try (InputStream in = Files.newInputStream(archive)) {
+      AppFiles.unzip(in, prepared);
+      return install(prepared, Path.of(record.id().name()), record);
+    } catch (Exception e) {
+      AppFiles.deleteQuietly(prepared);
+      throw e;
+    }
   }
 
-  private DeployedApp activate(Installed installed) {
+  /** Moves the prepared folder into place as the record's version and reads its config. */
+  private Installed install(Path prepared, Path shownAs, AppRecord record) throws Exception {
+    Path installed = files.install(record.id(), prepared, record.generation());
+    return installed(installed, shownAs, record);
+  }
+
+  private Installed installed(Path folder, Path shownAs, AppRecord record) throws Exception {
+    LoadedApp loaded = AppConfigReader.read(folder, shownAs);
+    AppSpec spec = loaded.spec().withId(record.id());
+    return new Installed(loaded, spec, folder, record.generation(), record.deployedAt(), missingSecrets(spec));
+  }
+
+  /** Puts an installed version in the router; a version older than the one running (a late arrival) is dropped. */
+  private synchronized DeployedApp activate(Installed installed) {
     AppSpec spec = installed.spec();
+    DeployedApp previous = apps.get(spec.id());
+    if (previous != null && previous.generation() >= installed.generation()) {
+      return previous;
+    }
     DeployedApp app = new DeployedApp(installed.loaded(), spec, installed.files(), installed.generation(),
-        clock.instant(), installed.warnings(), routes.apply(spec));
-    DeployedApp previous = apps.put(spec.id(), app);
+        installed.deployedAt(), installed.warnings(), routes.apply(spec));
+    apps.put(spec.id(), app);
     directory.put(app.route());
     if (previous != null) {
       scaling.removed(previous);
       stopReplicas(previous);
     }
-    log.info("deployed {} from {}", spec.id(), spec.format().fileName());
+    log.info("deployed {} version {} from {}", spec.id(), installed.generation(), spec.format().fileName());
     scaling.added(app);
     return app;
   }
@@ -146,14 +233,22 @@ public final class AppDeployer {
     return Future.fromCompletionStage(provider.stop(id, stopGrace));
   }
 
-  /** Removes an app: it stops being routed at once, then its replicas are stopped. */
+  /** Removes an app from the whole fleet: it stops being routed at once, then its replicas are stopped. */
   public Future<Void> undeploy(AppId id) {
-    DeployedApp app = apps.remove(id);
+    DeployedApp app = apps.get(id);
     if (app == null) {
       return Future.failedFuture(new IllegalArgumentException("no app " + id));
     }
+    return Future.fromCompletionStage(catalog.remove(id)).compose(removed -> removeHere(id, app));
+  }
+
+  private synchronized Future<Void> removeHere(AppId id, DeployedApp app) {
+    if (!apps.remove(id, app)) {
+      return Future.succeededFuture();
+    }
     directory.remove(id, app.route());
     scaling.removed(app);
+    log.info("removed {}", id);
     return stopReplicas(app);
   }
 
@@ -224,5 +319,19 @@ public final class AppDeployer {
     return warnings;
   }
 
-  private record Installed(LoadedApp loaded, AppSpec spec, Path files, long generation, List<String> warnings) {}
+  private record Installed(LoadedApp loaded, AppSpec spec, Path files, long generation, Instant deployedAt,
+      List<String> warnings) {}
+
+  /** An app unpacked and checked, not yet deployed. */
+  private record Prepared(AppId id, Path folder, Path shownAs, byte[] archive) {}
+
+  @FunctionalInterface
+  private interface FolderFiller {
+    void fill(Path folder) throws IOException;
+  }
+
+  @FunctionalInterface
+  private interface ArchiveSource {
+    byte[] bytesOf(Path prepared) throws IOException;
+  }
 }

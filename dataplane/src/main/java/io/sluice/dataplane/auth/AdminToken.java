@@ -1,6 +1,6 @@
 package io.sluice.dataplane.auth;
 
-import io.sluice.dataplane.secrets.OwnerOnlyFiles;
+import io.sluice.cluster.state.OwnerOnlyFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.sluice.dataplane.auth;
 
-import io.sluice.dataplane.secrets.OwnerOnlyFiles;
+import io.sluice.cluster.state.OwnerOnlyFiles;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

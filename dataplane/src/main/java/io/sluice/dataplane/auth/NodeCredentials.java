@@ -1,7 +1,7 @@
 package io.sluice.dataplane.auth;
 
 import io.sluice.config.AppId;
-import io.sluice.dataplane.secrets.OwnerOnlyFiles;
+import io.sluice.cluster.state.OwnerOnlyFiles;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;

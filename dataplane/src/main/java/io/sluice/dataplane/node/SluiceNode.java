@@ -1,5 +1,6 @@
 package io.sluice.dataplane.node;
 
+import io.sluice.cluster.apps.AppCatalog;
 import io.sluice.cluster.fleet.Fleet;
 import io.sluice.cluster.registry.InMemoryReplicaRegistry;
 import io.sluice.cluster.registry.ReplicaRegistry;
@@ -60,6 +61,7 @@ public final class SluiceNode {
   private AdminServerVerticle admin;
   private NodeCredentials credentials;
   private Fleet fleet;
+  private AppCatalog catalog;
   private Future<Void> stopping;
 
   private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort, NodeDrain drain,
@@ -93,9 +95,14 @@ public final class SluiceNode {
     AppDirectory directory = new AppDirectory();
     SecretStore secrets = new SecretStore(options.stateDir());
     NodeDrain drain = new NodeDrain();
+    AppCatalog catalog = new AppCatalog(fleet.clusterManager().getHazelcastInstance(), options.stateDir(), clock,
+        command -> vertx.executeBlocking(() -> {
+          command.run();
+          return null;
+        }, false));
     AppDeployer deployer = new AppDeployer(vertx, directory, new AppFiles(options.stateDir()), secrets, clock,
         options.replicaStopGrace(),
-        spec -> new AppRoute(spec, options.eventLoops(), options.maxHeldPerApp(), drain));
+        spec -> new AppRoute(spec, options.eventLoops(), options.maxHeldPerApp(), drain), catalog);
     ReplicaRegistry registry = new InMemoryReplicaRegistry();
     registry.subscribe(deployer::onReplicaStatus);
     ScalingLoop scaling = new ScalingLoop(vertx, deployer, clock, options.scaling(), options.pools(),
@@ -110,6 +117,7 @@ public final class SluiceNode {
     }
     SluiceNode node = new SluiceNode(vertx, options, deployer, publicPort, drain, scaling);
     node.fleet = fleet;
+    node.catalog = catalog;
     String replicaUrl = "http://" + (options.publicHost().equals("0.0.0.0") ? "127.0.0.1" : options.publicHost())
         + ":" + publicPort;
     return vertx.executeBlocking(() -> NodeCredentials.open(vertx, options.stateDir(), options.adminToken(), clock))
@@ -139,7 +147,7 @@ public final class SluiceNode {
           log.info("Sluice node up: public http://{}:{}, admin http://{}:{}, {} event loop(s) on {}; fleet {} of {} "
               + "member(s)", options.publicHost(), publicPort, options.adminHost(), node.adminPort(),
               options.eventLoops(), transportName(vertx), options.fleet().clusterName(), fleet.members().size());
-          return node.deployAppsDir();
+          return Future.fromCompletionStage(catalog.start()).compose(caughtUp -> node.deployAppsDir());
         })
         .map(node)
         .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure)));
@@ -163,7 +171,7 @@ public final class SluiceNode {
     return vertx.executeBlocking(() -> appFolders(appsDir)).compose(folders -> {
       List<Future<?>> deploys = new ArrayList<>();
       for (Path folder : folders) {
-        deploys.add(deployer.deployFolder(folder, Optional.empty(), Optional.empty())
+        deploys.add(deployer.deployFolderIfChanged(folder)
             .onFailure(e -> log.error("Not deployed: {}: {}", folder, e.getMessage())));
       }
       return Future.join(deploys).<Void>mapEmpty().otherwiseEmpty();
@@ -192,6 +200,7 @@ public final class SluiceNode {
       CompletableFuture<Void> stopped = new CompletableFuture<>();
       drain.begin();
       scaling.stop();
+      catalog.close();
       long deadline = System.nanoTime() + options.drainTimeout().toNanos();
       awaitDrained(deadline)
           .eventually(() -> publicServer == null ? Future.succeededFuture() : publicServer.close())

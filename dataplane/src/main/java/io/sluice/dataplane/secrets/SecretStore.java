@@ -1,5 +1,6 @@
 package io.sluice.dataplane.secrets;
 
+import io.sluice.cluster.state.OwnerOnlyFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.sluice.dataplane.secrets;
+package io.sluice.cluster.state;
 
 import java.io.IOException;
 import java.nio.file.Files;
