@@ -187,11 +187,15 @@ class AuthEndToEndTest {
   void keys_are_kept_as_salted_hashes_only_and_listed_without_their_secret() throws Exception {
     String key = node.createKey("p2");
     String secret = key.substring(key.lastIndexOf('_') + 1);
-    Path stored = node.stateDir().resolve("auth/api-keys.json");
+    String id = key.substring(3, 19);
+    Path stored;
+    try (var files = Files.list(node.stateDir().resolve("fleet/credentials"))) {
+      stored = files.filter(file -> readQuietly(file).contains(id)).findFirst().orElseThrow();
+    }
 
     String listed = node.admin("GET", "/v1/projects/p2/api-keys", null).body();
 
-    assertThat(Files.readString(stored)).doesNotContain(secret).contains("\"salt\"").contains("\"hash\"");
+    assertThat(Files.readString(stored)).doesNotContain(secret).contains("salt").contains("hash");
     assertThat(Files.getPosixFilePermissions(stored)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
     assertThat(listed).contains(key.substring(3, 19)).doesNotContain(secret).doesNotContain("hash")
         .doesNotContain("salt");
@@ -212,6 +216,14 @@ class AuthEndToEndTest {
   }
 
   // --- helpers ---------------------------------------------------------------------------------------------------------
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   private static HttpResponse<String> call(String authorization, String path) throws Exception {
     return plain(node.publicUrl() + path, authorization);

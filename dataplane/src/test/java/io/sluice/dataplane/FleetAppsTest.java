@@ -85,6 +85,30 @@ class FleetAppsTest {
     }
   }
 
+  @Test
+  void keys_and_secrets_made_through_one_node_hold_on_every_node() throws Exception {
+    Path folder = TestNode.appFolder(temp, "shared", "cerebrium.toml", CONFIG);
+    try (TestFleet fleet = new TestFleet(temp.resolve("fleet"))) {
+      TestNode a = fleet.start(0);
+      TestNode b = fleet.start(1);
+      a.deployAndAwaitReady(folder, "team");
+      String key = a.createKey("team");
+      assertThat(a.admin("PUT", "/v1/projects/team/secrets/TOKEN", "s3cret").statusCode()).isEqualTo(200);
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> b.adminJson("/v1/projects/team/secrets").encode()
+          .contains("TOKEN"));
+      HttpResponse<String> throughB = b.send(HttpRequest.newBuilder(URI.create(b.publicUrl() + "/v4/team/shared/hello"))
+          .header("Authorization", "Bearer " + key).build());
+      assertThat(throughB.statusCode()).as(throughB.body()).isEqualTo(200);
+
+      String id = b.adminJson("/v1/projects/team/api-keys").getJsonArray("keys").getJsonObject(0).getString("id");
+      assertThat(b.admin("DELETE", "/v1/projects/team/api-keys/" + id, null).statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(20)).until(() -> a.send(HttpRequest.newBuilder(
+          URI.create(a.publicUrl() + "/v4/team/shared/hello")).header("Authorization", "Bearer " + key).build())
+          .statusCode() == 401);
+    }
+  }
+
   private static List<String> appNames(TestNode node) throws Exception {
     JsonArray apps = node.adminJson("/v1/apps").getJsonArray("apps");
     return apps.stream().map(app -> ((JsonObject) app).getString("project") + "/" + ((JsonObject) app).getString("name")).toList();

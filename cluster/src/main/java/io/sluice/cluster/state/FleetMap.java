@@ -120,6 +120,18 @@ public final class FleetMap {
     }, writer);
   }
 
+  /** Waits for a write to reach the fleet (or the start to finish), for callers off the event loop. */
+  public static <T> T await(CompletableFuture<T> write) throws IOException {
+    try {
+      return write.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for the fleet", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("the fleet did not answer: " + e.getMessage(), e);
+    }
+  }
+
   /** Stops listening to the fleet; the copy on disk stays. */
   public void close() {
     CompletableFuture.runAsync(() -> {
@@ -155,6 +167,39 @@ public final class FleetMap {
   /** Writes a key for the whole fleet; completes with the entry as written, once it is in the fleet's copy. */
   public CompletableFuture<Entry> put(String key, String value) {
     return write(key, Optional.of(value));
+  }
+
+  /**
+   * Writes a key for the whole fleet unless it already has a value there; completes with the value that holds, this
+   * one or the one that was there first.
+   */
+  public CompletableFuture<String> putIfAbsent(String key, String value) {
+    return CompletableFuture.supplyAsync(() -> {
+      Entry mine = mirror.get(key);
+      if (mine != null && !mine.removed()) {
+        return mine.value().get();
+      }
+      Entry candidate = new Entry(key, nextVersion(), Optional.of(value));
+      while (true) {
+        String current = map.get(key);
+        Entry existing = current == null ? null : Entry.parse(current);
+        if (existing != null && !existing.removed()) {
+          keep(existing);
+          return existing.value().get();
+        }
+        if (existing != null && existing.version() >= candidate.version()) {
+          seen(existing.version());
+          candidate = new Entry(key, nextVersion(), Optional.of(value));
+        }
+        boolean won = current == null
+            ? map.putIfAbsent(key, candidate.json()) == null
+            : map.replace(key, current, candidate.json());
+        if (won) {
+          keep(candidate);
+          return value;
+        }
+      }
+    }, writer);
   }
 
   /** Removes a key for the whole fleet (a tombstone). */

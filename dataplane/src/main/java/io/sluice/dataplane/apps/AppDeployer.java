@@ -290,24 +290,20 @@ public final class AppDeployer {
    * ones their {@code secrets:} names (as Baseten does). Blocking.
    */
   public Map<String, String> secretsFor(AppSpec spec) {
-    try {
-      Map<String, String> all = secrets.values(spec.id().project());
-      if (spec.format() == ConfigFormat.CEREBRIUM_TOML) {
-        return all;
-      }
-      Map<String, String> declared = new LinkedHashMap<>();
-      for (String name : spec.secretNames()) {
-        if (all.containsKey(name)) {
-          declared.put(name, all.get(name));
-        }
-      }
-      return declared;
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    Map<String, String> all = secrets.values(spec.id().project());
+    if (spec.format() == ConfigFormat.CEREBRIUM_TOML) {
+      return all;
     }
+    Map<String, String> declared = new LinkedHashMap<>();
+    for (String name : spec.secretNames()) {
+      if (all.containsKey(name)) {
+        declared.put(name, all.get(name));
+      }
+    }
+    return declared;
   }
 
-  private List<String> missingSecrets(AppSpec spec) throws IOException {
+  private List<String> missingSecrets(AppSpec spec) {
     List<String> stored = secrets.names(spec.id().project());
     List<String> warnings = new ArrayList<>();
     for (String name : spec.secretNames()) {

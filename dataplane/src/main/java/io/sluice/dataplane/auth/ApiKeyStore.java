@@ -1,12 +1,13 @@
 package io.sluice.dataplane.auth;
 
-import io.sluice.cluster.state.OwnerOnlyFiles;
+import io.sluice.cluster.state.FleetMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -22,12 +23,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Per-project API keys. A key is {@code sk_<id>_<secret>}: the id finds the record, the secret (256 random bits) is
- * checked against a salted SHA-256 of it. Only the hash is kept, in an owner-only file under the state folder; the
- * key itself is returned once, by {@link #create}. A fast hash is enough here because the secret is random, not a
+ * checked against a salted SHA-256 of it. Only the hash is kept, in the fleet's credentials (on every node, in memory
+ * and in an owner-only file); the key itself is returned once, by {@link #create}. A fast hash is enough here because the secret is random, not a
  * password: there is nothing to guess that a slow hash would protect.
  *
- * <p>{@link #projectOf} runs on event loops and never blocks; {@link #create} and {@link #revoke} write the file and
- * must run off them.
+ * <p>{@link #projectOf} runs on event loops and never blocks, nor leaves the node; {@link #create} and {@link #revoke}
+ * wait for the fleet and must run off them. A key made or revoked on any node holds on every node.
  */
 public final class ApiKeyStore {
 
@@ -47,32 +48,64 @@ public final class ApiKeyStore {
   private static final int SALT_BYTES = 16;
   private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(ApiKeyStore::sha256);
 
-  private final Path file;
+  private static final String KEY_PREFIX = "api-key/";
+
+  private final FleetMap fleet;
   private final InstantSource clock;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Stored> byId = new ConcurrentHashMap<>();
   /** Moves on every revocation, so that a cache of verified keys can tell it may hold a revoked one. */
   private volatile long revocations;
 
-  private ApiKeyStore(Path file, InstantSource clock) {
-    this.file = file;
+  private ApiKeyStore(FleetMap fleet, InstantSource clock) {
+    this.fleet = fleet;
     this.clock = clock;
   }
 
-  /** Reads the keys kept under {@code <state>/auth/}. Blocking. */
-  public static ApiKeyStore open(Path stateDir, InstantSource clock) throws IOException {
-    ApiKeyStore store = new ApiKeyStore(stateDir.resolve("auth").resolve("api-keys.json"), clock);
-    if (Files.exists(store.file)) {
-      JsonArray keys = new JsonArray(Files.readString(store.file));
-      for (int i = 0; i < keys.size(); i++) {
-        JsonObject json = keys.getJsonObject(i);
-        ApiKey key = new ApiKey(json.getString("id"), json.getString("project"), json.getString("name"),
-            Instant.parse(json.getString("created")));
-        store.byId.put(key.id(), new Stored(key, Base64.getDecoder().decode(json.getString("salt")),
-            Base64.getDecoder().decode(json.getString("hash"))));
-      }
-    }
+  /**
+   * The fleet's keys, kept in the fleet's credentials map (subscribe before it starts). A node upgraded from a
+   * single-node state folder brings the keys of its {@code <state>/auth/api-keys.json} into the fleet. Blocking.
+   */
+  public static ApiKeyStore over(FleetMap fleet, InstantSource clock) {
+    ApiKeyStore store = new ApiKeyStore(fleet, clock);
+    fleet.subscribe(store::changed);
     return store;
+  }
+
+  /** Reads the fleet's keys once the credentials map has started; blocking. */
+  void load(Path stateDir) throws IOException {
+    fleet.values().forEach((key, value) -> {
+      if (key.startsWith(KEY_PREFIX)) {
+        Stored stored = parse(new JsonObject(value));
+        byId.put(stored.key().id(), stored);
+      }
+    });
+    Path legacy = stateDir.resolve("auth").resolve("api-keys.json");
+    if (Files.exists(legacy)) {
+      JsonArray keys = new JsonArray(Files.readString(legacy));
+      for (int i = 0; i < keys.size(); i++) {
+        Stored stored = parse(keys.getJsonObject(i));
+        if (fleet.entry(KEY_PREFIX + stored.key().id()).isEmpty()) {
+          write(stored);
+        }
+      }
+      Files.move(legacy, legacy.resolveSibling("api-keys.json.in-fleet"), StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** A key made or revoked on another node. */
+  private void changed(FleetMap.Entry entry) {
+    if (!entry.key().startsWith(KEY_PREFIX)) {
+      return;
+    }
+    String id = entry.key().substring(KEY_PREFIX.length());
+    if (entry.removed()) {
+      if (byId.remove(id) != null) {
+        revocations++;
+      }
+    } else {
+      byId.put(id, parse(new JsonObject(entry.value().get())));
+    }
   }
 
   /** Makes a key for the project. Blocking: the key's hash is written before the key is returned. */
@@ -86,13 +119,7 @@ public final class ApiKeyStore {
     byte[] salt = new byte[SALT_BYTES];
     random.nextBytes(salt);
     ApiKey key = new ApiKey(id, project, name, clock.instant());
-    byId.put(id, new Stored(key, salt, hash(salt, secret)));
-    try {
-      save();
-    } catch (IOException | RuntimeException e) {
-      byId.remove(id);
-      throw e;
-    }
+    write(new Stored(key, salt, hash(salt, secret)));
     return new Created(key, PREFIX + id + "_" + secret);
   }
 
@@ -111,9 +138,9 @@ public final class ApiKeyStore {
     if (stored == null || !stored.key().project().equals(project)) {
       return false;
     }
+    FleetMap.await(fleet.remove(KEY_PREFIX + id));
     byId.remove(id);
     revocations++;
-    save();
     return true;
   }
 
@@ -139,17 +166,24 @@ public final class ApiKeyStore {
     return presented.startsWith(PREFIX);
   }
 
-  private void save() throws IOException {
-    JsonArray keys = new JsonArray();
-    byId.values().stream().sorted(Comparator.comparing(s -> s.key().id())).forEach(stored -> keys.add(new JsonObject()
+  private void write(Stored stored) throws IOException {
+    FleetMap.await(fleet.put(KEY_PREFIX + stored.key().id(), new JsonObject()
         .put("id", stored.key().id())
         .put("project", stored.key().project())
         .put("name", stored.key().name())
         .put("created", stored.key().created().toString())
         .put("salt", Base64.getEncoder().encodeToString(stored.salt()))
-        .put("hash", Base64.getEncoder().encodeToString(stored.hash()))));
-    OwnerOnlyFiles.write(file, keys.encodePrettily());
+        .put("hash", Base64.getEncoder().encodeToString(stored.hash())).encode()));
+    byId.put(stored.key().id(), stored);
   }
+
+  private static Stored parse(JsonObject json) {
+    ApiKey key = new ApiKey(json.getString("id"), json.getString("project"), json.getString("name"),
+        Instant.parse(json.getString("created")));
+    return new Stored(key, Base64.getDecoder().decode(json.getString("salt")),
+        Base64.getDecoder().decode(json.getString("hash")));
+  }
+
 
   private static byte[] hash(byte[] salt, String secret) {
     MessageDigest digest = SHA256.get();

@@ -1,7 +1,7 @@
 package io.sluice.dataplane.auth;
 
 import io.sluice.config.AppId;
-import io.sluice.cluster.state.OwnerOnlyFiles;
+import io.sluice.cluster.state.FleetMap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -24,7 +24,7 @@ import java.util.Optional;
  * through the node, as Cerebrium's apps do. A token names its app and opens that app's project only, and only while
  * the app is deployed: it carries no expiry, since a replica may run for weeks, and undeploying the app ends it.
  *
- * <p>Signed with HS256 by a key only the node holds, kept owner-only under the state folder.
+ * <p>Signed with HS256 by a key only the fleet's nodes hold, kept in the fleet's credentials.
  */
 public final class ReplicaTokens {
 
@@ -33,6 +33,7 @@ public final class ReplicaTokens {
 
   private static final String ISSUER = "sluice-node";
   private static final String AUDIENCE = "sluice-replica";
+  private static final String SIGNING_KEY = "replica-token-key";
 
   private final JWTAuth jwt;
 
@@ -40,18 +41,22 @@ public final class ReplicaTokens {
     this.jwt = jwt;
   }
 
-  /** Reads the node's signing key, making it on first use. Blocking. */
-  public static ReplicaTokens open(Vertx vertx, Path stateDir) throws IOException {
-    Path keyFile = stateDir.resolve("auth").resolve("replica-token.key");
-    String secret;
-    if (Files.exists(keyFile)) {
-      secret = Files.readString(keyFile).trim();
+  /**
+   * Reads the fleet's signing key, making it on first use (the first node to make one wins), so that a token works
+   * through any node. A node upgraded from a single-node state folder offers its old key. Blocking.
+   */
+  public static ReplicaTokens open(Vertx vertx, Path stateDir, FleetMap credentials) throws IOException {
+    Path legacy = stateDir.resolve("auth").resolve("replica-token.key");
+    String candidate;
+    if (Files.exists(legacy)) {
+      candidate = Files.readString(legacy).trim();
     } else {
       byte[] bytes = new byte[48];
       new SecureRandom().nextBytes(bytes);
-      secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-      OwnerOnlyFiles.write(keyFile, secret);
+      candidate = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
+    String secret = FleetMap.await(credentials.putIfAbsent(SIGNING_KEY, candidate));
+    Files.deleteIfExists(legacy);
     JWTAuthOptions options = new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
         .setJWTOptions(new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setAudience(List.of(AUDIENCE))

@@ -2,6 +2,7 @@ package io.sluice.dataplane.node;
 
 import io.sluice.cluster.apps.AppCatalog;
 import io.sluice.cluster.fleet.Fleet;
+import io.sluice.cluster.state.FleetMap;
 import io.sluice.cluster.registry.InMemoryReplicaRegistry;
 import io.sluice.cluster.registry.ReplicaRegistry;
 import io.sluice.config.ConfigFormat;
@@ -62,6 +63,7 @@ public final class SluiceNode {
   private NodeCredentials credentials;
   private Fleet fleet;
   private AppCatalog catalog;
+  private List<FleetMap> fleetMaps = List.of();
   private Future<Void> stopping;
 
   private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort, NodeDrain drain,
@@ -93,9 +95,13 @@ public final class SluiceNode {
   private static Future<SluiceNode> startOn(Vertx vertx, Fleet fleet, NodeOptions options) {
     InstantSource clock = InstantSource.system();
     AppDirectory directory = new AppDirectory();
-    SecretStore secrets = new SecretStore(options.stateDir());
+    var hazelcast = fleet.clusterManager().getHazelcastInstance();
+    Path fleetState = options.stateDir().resolve("fleet");
+    FleetMap credentialMap = new FleetMap(hazelcast, "sluice.credentials", fleetState.resolve("credentials"), clock);
+    FleetMap secretMap = new FleetMap(hazelcast, "sluice.secrets", fleetState.resolve("secrets"), clock);
+    SecretStore secrets = new SecretStore(secretMap);
     NodeDrain drain = new NodeDrain();
-    AppCatalog catalog = new AppCatalog(fleet.clusterManager().getHazelcastInstance(), options.stateDir(), clock,
+    AppCatalog catalog = new AppCatalog(hazelcast, options.stateDir(), clock,
         command -> vertx.executeBlocking(() -> {
           command.run();
           return null;
@@ -120,7 +126,11 @@ public final class SluiceNode {
     node.catalog = catalog;
     String replicaUrl = "http://" + (options.publicHost().equals("0.0.0.0") ? "127.0.0.1" : options.publicHost())
         + ":" + publicPort;
-    return vertx.executeBlocking(() -> NodeCredentials.open(vertx, options.stateDir(), options.adminToken(), clock))
+    node.fleetMaps = List.of(credentialMap, secretMap);
+    return vertx.executeBlocking(() -> {
+      secrets.start(options.stateDir());
+      return NodeCredentials.open(vertx, options.stateDir(), options.adminToken(), clock, credentialMap);
+    })
         .compose(credentials -> {
           node.credentials = credentials;
           return LocalProcessProvider.create(vertx, options.stateDir(), deployer::filesOf, deployer::secretsFor,
@@ -201,6 +211,7 @@ public final class SluiceNode {
       drain.begin();
       scaling.stop();
       catalog.close();
+      fleetMaps.forEach(FleetMap::close);
       long deadline = System.nanoTime() + options.drainTimeout().toNanos();
       awaitDrained(deadline)
           .eventually(() -> publicServer == null ? Future.succeededFuture() : publicServer.close())

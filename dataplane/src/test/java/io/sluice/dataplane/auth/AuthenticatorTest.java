@@ -9,6 +9,8 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.sluice.cluster.state.FleetMap;
+import io.sluice.dataplane.support.LoneHazelcast;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.HashSet;
@@ -30,6 +32,7 @@ class AuthenticatorTest {
   Path state;
 
   private Vertx vertx;
+  private LoneHazelcast fleet;
   private ApiKeyStore keys;
   private ReplicaTokens replicaTokens;
   private final Set<String> deployed = new HashSet<>();
@@ -39,8 +42,11 @@ class AuthenticatorTest {
   @BeforeEach
   void setUp() throws Exception {
     vertx = Vertx.vertx();
-    keys = ApiKeyStore.open(state, InstantSource.system());
-    replicaTokens = ReplicaTokens.open(vertx, state);
+    fleet = new LoneHazelcast();
+    FleetMap credentials = fleet.map("sluice.credentials", state.resolve("fleet"));
+    keys = ApiKeyStore.over(credentials, InstantSource.system());
+    FleetMap.await(credentials.start());
+    replicaTokens = ReplicaTokens.open(vertx, state, credentials);
     authenticator = new Authenticator(vertx, new AuthOptions(List.of(new AuthOptions.JwtKey("HS256", SECRET)),
         "sluice", Optional.empty()), keys, replicaTokens, deployed::contains);
   }
@@ -48,6 +54,7 @@ class AuthenticatorTest {
   @AfterEach
   void tearDown() {
     vertx.close();
+    fleet.close();
   }
 
   @Test
@@ -61,9 +68,12 @@ class AuthenticatorTest {
   }
 
   @Test
-  void a_replica_token_made_by_another_node_state_opens_nothing() throws Exception {
+  void a_replica_token_made_by_another_fleet_opens_nothing() throws Exception {
     deployed.add("p1/a");
-    ReplicaTokens elsewhere = ReplicaTokens.open(vertx, state.resolve("other-node"));
+    fleet.restart();
+    FleetMap otherFleet = fleet.map("sluice.credentials", state.resolve("other-fleet"));
+    FleetMap.await(otherFleet.start());
+    ReplicaTokens elsewhere = ReplicaTokens.open(vertx, state.resolve("other-node"), otherFleet);
 
     assertThat(authenticator.projectOf("Bearer " + elsewhere.tokenFor(new AppId("p1", "a")), cache, 0)).isNull();
   }

@@ -48,7 +48,9 @@ public final class TestNode implements AutoCloseable {
   private TestNode(SluiceNode node, Path stateDir) throws IOException {
     this.node = node;
     this.stateDir = stateDir;
-    this.apiKey = Files.readString(stateDir.resolve(NodeCredentials.STARTER_KEY_FILE)).trim();
+    // A node that joins a fleet which already has keys makes no starter key: use the first node's.
+    Path starter = stateDir.resolve(NodeCredentials.STARTER_KEY_FILE);
+    this.apiKey = Files.exists(starter) ? Files.readString(starter).trim() : null;
     this.adminToken = Files.readString(stateDir.resolve(AdminToken.FILE_NAME)).trim();
   }
 
