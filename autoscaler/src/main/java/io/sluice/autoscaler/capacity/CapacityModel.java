@@ -118,6 +118,40 @@ public record CapacityModel(
     return new CapacityModel(pools, nodes, left, waitingSince, nextNodeSerial, nextReplicaSerial);
   }
 
+  /**
+   * The model with a replica that already runs but is not in it: what a new owner of the model does with the fleet's
+   * replicas when it takes over. The replica goes on the fullest node of its pool it fits on; when none has room, on a
+   * new node, ready now, since the replica is evidently running. A replica already in the model, or of no pool, leaves
+   * it as it is.
+   */
+  public CapacityModel adopt(ReplicaId replica, ReplicaNeed need, Instant now) {
+    Objects.requireNonNull(replica, "replica");
+    Optional<NodePoolSpec> pool = poolFor(need);
+    if (pool.isEmpty() || replicas.stream().anyMatch(placed -> placed.replica().equals(replica))) {
+      return this;
+    }
+    Map<NodeId, NodeLoad> loads = new HashMap<>();
+    for (PlacedReplica placed : replicas) {
+      loads.merge(placed.node(), NodeLoad.EMPTY.plus(placed.need()), (a, b) -> a.plus(placed.need()));
+    }
+    Optional<Node> host = nodesOf(pool.get().name()).stream()
+        .filter(node -> loads.getOrDefault(node.id(), NodeLoad.EMPTY).fits(need, pool.get()))
+        .max(java.util.Comparator.comparingDouble(
+            (Node node) -> loads.getOrDefault(node.id(), NodeLoad.EMPTY).units(pool.get())));
+    List<Node> nextNodes = new ArrayList<>(nodes);
+    long nextSerial = nextNodeSerial;
+    NodeId on;
+    if (host.isPresent()) {
+      on = host.get().id();
+    } else {
+      on = new NodeId(pool.get().name(), nextSerial++);
+      nextNodes.add(new Node(on, now, now, Optional.empty()));
+    }
+    List<PlacedReplica> nextReplicas = new ArrayList<>(replicas);
+    nextReplicas.add(new PlacedReplica(replica, on, need));
+    return new CapacityModel(pools, nextNodes, nextReplicas, waitingSince, nextSerial, nextReplicaSerial);
+  }
+
   private static void checkOnePoolEach(List<NodePoolSpec> pools) {
     Map<String, NodePoolSpec> byName = new HashMap<>();
     Map<Optional<GpuType>, NodePoolSpec> byGpu = new HashMap<>();

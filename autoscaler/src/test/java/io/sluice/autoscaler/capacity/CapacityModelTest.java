@@ -80,4 +80,23 @@ class CapacityModelTest {
     assertThat(node.isReady(T0.plusSeconds(59))).isFalse();
     assertThat(node.isReady(T0.plusSeconds(60))).isTrue();
   }
+
+  @Test
+  void adopting_running_replicas_fills_nodes_then_adds_ready_ones_and_keeps_each_replica_once() {
+    NodePoolSpec twoPerNode = Fleet.fixedPool("l4", GpuType.L4, 2, 1);
+    ReplicaNeed one = gpus(GpuType.L4, 1);
+    CapacityModel model = CapacityModel.empty(List.of(twoPerNode));
+
+    for (int i = 1; i <= 3; i++) {
+      model = model.adopt(new ReplicaId(app("a"), "a-" + i), one, T0);
+    }
+    CapacityModel again = model.adopt(new ReplicaId(app("a"), "a-1"), one, T0);
+
+    assertThat(model.nodes()).hasSize(2).allSatisfy(node -> assertThat(node.isReady(T0)).isTrue());
+    assertThat(model.gpusUsed(model.nodes().get(0).id())).isEqualTo(2);
+    assertThat(model.gpusUsed(model.nodes().get(1).id())).isEqualTo(1);
+    assertThat(again).isSameAs(model);
+    assertThat(model.adopt(new ReplicaId(app("b"), "b-1"), gpus(GpuType.H100, 1), T0))
+        .as("a replica of no pool").isSameAs(model);
+  }
 }

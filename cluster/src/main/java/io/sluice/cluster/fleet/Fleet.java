@@ -60,6 +60,38 @@ public final class Fleet {
     return clusterManager;
   }
 
+  /**
+   * Whether this node owns the Hazelcast partition of {@code key} now: how one node of the fleet is chosen for a
+   * job, moving to another when it leaves, with no election of our own. Local, no round trip.
+   */
+  public boolean owns(String key) {
+    Member owner = clusterManager.getHazelcastInstance().getPartitionService().getPartition(key).getOwner();
+    return owner != null && owner.localMember();
+  }
+
+  /**
+   * Waits until the partition of {@code key} has an owner (Hazelcast assigns partitions at first use), so that a node
+   * that has just started knows at once whether the key is its. Blocking.
+   */
+  public void awaitOwner(String key) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    var partitions = clusterManager.getHazelcastInstance().getPartitionService();
+    while (partitions.getPartition(key).getOwner() == null && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
+    }
+  }
+
+  /** This node's id in the fleet. */
+  public String self() {
+    return clusterManager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString();
+  }
+
+  /** The ids of the members now, in the fleet's order (oldest first). */
+  public List<String> memberIds() {
+    return clusterManager.getHazelcastInstance().getCluster().getMembers().stream()
+        .map(member -> member.getUuid().toString()).toList();
+  }
+
   /** The members now, this node first. Call once the node has joined. */
   public List<FleetMember> members() {
     HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();

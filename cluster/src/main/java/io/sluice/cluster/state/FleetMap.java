@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -81,11 +80,7 @@ public final class FleetMap {
     this.map = hazelcast.getMap(name);
     this.folder = folder;
     this.clock = clock;
-    this.writer = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "sluice-fleet-" + name);
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.writer = OrderedWriter.start(name);
   }
 
   /** Hears of every change made elsewhere; subscribe before {@link #start()} to hear the state found at start. */
@@ -134,15 +129,7 @@ public final class FleetMap {
 
   /** Stops listening to the fleet; the copy on disk stays. */
   public void close() {
-    CompletableFuture.runAsync(() -> {
-      if (listenerId != null) {
-        try {
-          map.removeEntryListener(listenerId);
-        } catch (RuntimeException e) {
-          // The fleet is already gone: nothing left to stop listening to.
-        }
-      }
-    }, writer).whenComplete((done, failure) -> writer.shutdown());
+    OrderedWriter.close(writer, map, listenerId);
   }
 
   /** The value of a key, as this node knows it; never a round trip. */

@@ -6,6 +6,9 @@ import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
 import io.sluice.cluster.apps.AppCatalog;
 import io.sluice.cluster.apps.AppCatalog.AppRecord;
+import io.sluice.cluster.registry.FleetReplicaRegistry;
+import io.sluice.cluster.registry.FleetReplicaRegistry.Order;
+import io.sluice.cluster.registry.FleetReplicaRegistry.Placed;
 import io.sluice.cluster.state.FleetBlobs;
 import io.sluice.config.AppConfigReader;
 import io.sluice.config.AppId;
@@ -14,6 +17,7 @@ import io.sluice.config.ConfigFormat;
 import io.sluice.config.LoadedApp;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.AppRoute;
+import io.sluice.dataplane.routing.RoutedReplica;
 import io.sluice.dataplane.secrets.SecretStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +60,13 @@ public final class AppDeployer {
   private final Function<AppSpec, AppRoute> routes;
   private final Map<AppId, DeployedApp> apps = new ConcurrentHashMap<>();
   private final AppCatalog catalog;
+  private final java.util.Queue<Future<DeployedApp>> following = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile ReplicaProvider provider;
+  private volatile FleetReplicaRegistry registry;
+  private volatile Predicate<ReplicaId> idleElsewhere = id -> true;
+  /** The replicas this node's provider runs, with the app version each runs. */
+  private final Map<ReplicaId, Long> runningHere = new ConcurrentHashMap<>();
+  private final java.util.Set<ReplicaId> stoppingHere = ConcurrentHashMap.newKeySet();
   private volatile AppScaling scaling = AppScaling.NONE;
 
   /** @param routes makes the router's view of a newly deployed app (its meters, hold queue and limits) */
@@ -75,6 +86,15 @@ public final class AppDeployer {
 
   public void useProvider(ReplicaProvider provider) {
     this.provider = provider;
+  }
+
+  /**
+   * The fleet's replica registry, and how to tell that no other node has requests in flight on a replica; set before
+   * the first deploy.
+   */
+  public void useRegistry(FleetReplicaRegistry registry, Predicate<ReplicaId> idleElsewhere) {
+    this.registry = registry;
+    this.idleElsewhere = idleElsewhere;
   }
 
   /** Who decides each app's replica count; set before the first deploy. */
@@ -167,11 +187,21 @@ public final class AppDeployer {
       }
       return;
     }
-    Future.fromCompletionStage(catalog.archive(record))
+    Future<DeployedApp> followed = Future.fromCompletionStage(catalog.archive(record))
         .compose(archive -> vertx.executeBlocking(() -> installArchive(archive, record), false))
-        .onSuccess(this::activate)
+        .map(this::activate)
         .onFailure(e -> log.error("Could not deploy {} (version {}) here: {}", record.id(), record.generation(),
             e.getMessage()));
+    following.add(followed);
+    followed.onComplete(done -> following.remove(followed));
+  }
+
+  /**
+   * Completes once this node runs every app the fleet had when it started (or has given up on one it could not
+   * install, which it logged): a node answers for the fleet's apps from its first request.
+   */
+  public Future<Void> caughtUp() {
+    return Future.join(List.copyOf(following)).<Void>mapEmpty().otherwiseEmpty();
   }
 
   /** Installs an archive as the given version of the app, reusing the files when this node installed it before. */
@@ -218,19 +248,61 @@ public final class AppDeployer {
       stopReplicas(previous);
     }
     log.info("deployed {} version {} from {}", spec.id(), installed.generation(), spec.format().fileName());
+    registry.replicas(spec.id()).forEach(this::onReplica);
     scaling.added(app);
     return app;
   }
 
-  /** Starts one more replica of the app, under the name placement gave it. */
-  public void startReplica(DeployedApp app, ReplicaId id) {
-    app.expect(id, new ReplicaStatus(id, ReplicaState.STARTING, Optional.empty(), 0, "starting", clock.instant()));
-    provider.start(id, app.spec());
+  /** Asks a node of the fleet to start one more replica of the app, under the name placement gave it. */
+  public void orderReplica(DeployedApp app, ReplicaId id, String node) {
+    registry.orderStart(id, node, app.generation(), clock.instant());
   }
 
-  /** Stops one replica, which must already be out of routing. */
-  public Future<Void> stopReplica(ReplicaId id) {
-    return Future.fromCompletionStage(provider.stop(id, stopGrace));
+  /**
+   * Every change of the fleet's registry: the app's view follows it, and this node carries out the orders given to
+   * it — a start, or a stop once no node has requests in flight on the replica (up to the app's
+   * {@code response_grace_period}), so that no request is cut by a scale-down.
+   */
+  public void onReplica(Placed placed) {
+    ReplicaId id = placed.id();
+    DeployedApp app = apps.get(id.app());
+    boolean current = app != null && app.generation() == placed.generation();
+    Optional<RoutedReplica> routed = current ? app.routed(id) : Optional.empty();
+    if (current) {
+      app.apply(placed);
+    }
+    if (!placed.node().equals(registry.self())) {
+      return;
+    }
+    if (placed.order() == Order.START && current && placed.status().state() == ReplicaState.STARTING
+        && runningHere.putIfAbsent(id, placed.generation()) == null) {
+      provider.start(id, app.spec());
+    } else if (placed.order() == Order.STOP && runningHere.containsKey(id) && stoppingHere.add(id)) {
+      long grace = app == null ? 0 : app.spec().scaling().responseGracePeriod().toNanos();
+      awaitIdle(id, routed, System.nanoTime() + grace, () -> provider.stop(id, stopGrace));
+    }
+  }
+
+  private void awaitIdle(ReplicaId id, Optional<RoutedReplica> routed, long deadlineNanos, Runnable then) {
+    boolean idleHere = routed.isEmpty() || routed.get().inFlight() == 0;
+    if ((idleHere && idleElsewhere.test(id)) || System.nanoTime() > deadlineNanos) {
+      then.run();
+    } else {
+      vertx.setTimer(20, t -> awaitIdle(id, routed, deadlineNanos, then));
+    }
+  }
+
+  /** The provider's statuses of the replicas this node runs, told to the whole fleet. */
+  public void onLocalStatus(ReplicaStatus status) {
+    Long generation = runningHere.get(status.id());
+    if (generation == null) {
+      return;
+    }
+    if (status.state().terminal()) {
+      runningHere.remove(status.id());
+      stoppingHere.remove(status.id());
+    }
+    registry.update(status, generation);
   }
 
   /** Removes an app from the whole fleet: it stops being routed at once, then its replicas are stopped. */
@@ -252,20 +324,15 @@ public final class AppDeployer {
     return stopReplicas(app);
   }
 
+  /** Stops the replicas of this deploy that run on this node; each node stops its own. */
   private Future<Void> stopReplicas(DeployedApp app) {
     List<Future<Void>> stops = new ArrayList<>();
-    for (ReplicaStatus replica : app.replicas()) {
-      stops.add(Future.fromCompletionStage(provider.stop(replica.id(), stopGrace)));
-    }
+    runningHere.forEach((id, generation) -> {
+      if (id.app().equals(app.spec().id()) && generation == app.generation()) {
+        stops.add(Future.fromCompletionStage(provider.stop(id, stopGrace)));
+      }
+    });
     return Future.join(stops).mapEmpty();
-  }
-
-  /** Takes every replica status change; statuses of replicas no longer deployed are ignored. */
-  public void onReplicaStatus(ReplicaStatus status) {
-    DeployedApp app = apps.get(status.id().app());
-    if (app != null && app.owns(status.id())) {
-      app.apply(status);
-    }
   }
 
   public Optional<DeployedApp> app(AppId id) {

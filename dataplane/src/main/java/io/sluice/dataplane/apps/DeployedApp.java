@@ -3,6 +3,8 @@ package io.sluice.dataplane.apps;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
+import io.sluice.cluster.registry.FleetReplicaRegistry.Order;
+import io.sluice.cluster.registry.FleetReplicaRegistry.Placed;
 import io.sluice.config.AppSpec;
 import io.sluice.config.LoadedApp;
 import io.sluice.dataplane.routing.AppRoute;
@@ -20,7 +22,10 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 
-/** One deploy of an app on this node: its config, its files, its replicas and how the router sees them. */
+/**
+ * One deploy of an app as this node sees it: its config, its files, its replicas anywhere in the fleet (from the
+ * registry) and how this node's router sees them.
+ */
 public final class DeployedApp {
 
   private final LoadedApp loaded;
@@ -33,6 +38,7 @@ public final class DeployedApp {
   private final Map<ReplicaId, ReplicaStatus> replicas = new LinkedHashMap<>();
   private final Set<ReplicaId> draining = new HashSet<>();
   private final Map<ReplicaId, Instant> startedAt = new HashMap<>();
+  private final Map<ReplicaId, String> nodes = new HashMap<>();
   private Duration lastStartup;
   private boolean everReady;
   private String lastFailure;
@@ -77,13 +83,9 @@ public final class DeployedApp {
     return route;
   }
 
-  synchronized boolean owns(ReplicaId id) {
-    return replicas.containsKey(id);
-  }
-
-  synchronized void expect(ReplicaId id, ReplicaStatus initial) {
-    replicas.put(id, initial);
-    startedAt.put(id, initial.since());
+  /** The fleet member running a replica of this deploy, as the registry said last. */
+  public synchronized Optional<String> nodeOf(ReplicaId id) {
+    return Optional.ofNullable(nodes.get(id));
   }
 
   /** How long the app's latest replica took from being asked for to being ready: the autoscaler's lead time. */
@@ -91,11 +93,22 @@ public final class DeployedApp {
     return Optional.ofNullable(lastStartup);
   }
 
-  /** Applies a replica's new status to the app's state and to the router's view. */
-  synchronized void apply(ReplicaStatus status) {
+  /**
+   * Applies what the fleet's registry says of a replica of this deploy, wherever it runs, to the app's state and to
+   * this node's routing.
+   */
+  synchronized void apply(Placed placed) {
+    ReplicaStatus status = placed.status();
     ReplicaId id = status.id();
     if (!replicas.containsKey(id)) {
-      return;
+      if (status.state().terminal()) {
+        return;
+      }
+      startedAt.put(id, status.since());
+    }
+    nodes.put(id, placed.node());
+    if (placed.order() == Order.STOP) {
+      draining.add(id);
     }
     if (status.state() == ReplicaState.READY && status.endpoint().isPresent()) {
       everReady = true;
@@ -106,6 +119,8 @@ public final class DeployedApp {
       if (!draining.contains(id)) {
         var endpoint = status.endpoint().get();
         route.markReady(id, SocketAddress.inetSocketAddress(endpoint.port(), endpoint.host()));
+      } else {
+        route.markNotReady(id);
       }
     } else {
       route.markNotReady(id);
@@ -117,22 +132,16 @@ public final class DeployedApp {
       replicas.remove(id);
       draining.remove(id);
       startedAt.remove(id);
+      nodes.remove(id);
     } else {
       replicas.put(id, status);
     }
     route.failed(stateNow() == AppState.FAILED);
   }
 
-  /**
-   * Takes a replica out of routing for a scale-down: it gets no new requests, including when its probe passes again,
-   * while the requests it has run to their end. Returns the routed replica (to watch its in-flight count), if it was.
-   */
-  public synchronized java.util.Optional<RoutedReplica> beginDrain(ReplicaId id) {
-    draining.add(id);
-    java.util.Optional<RoutedReplica> routed = route.readyReplicas().stream()
-        .filter(r -> r.id().equals(id)).findFirst();
-    route.markNotReady(id);
-    return routed;
+  /** The replica as this node routes to it (to watch its requests in flight), if it is routed now. */
+  public Optional<RoutedReplica> routed(ReplicaId id) {
+    return route.readyReplicas().stream().filter(r -> r.id().equals(id)).findFirst();
   }
 
   public synchronized int drainingCount() {

@@ -3,8 +3,8 @@ package io.sluice.dataplane.node;
 import io.sluice.cluster.apps.AppCatalog;
 import io.sluice.cluster.fleet.Fleet;
 import io.sluice.cluster.state.FleetMap;
-import io.sluice.cluster.registry.InMemoryReplicaRegistry;
-import io.sluice.cluster.registry.ReplicaRegistry;
+import io.sluice.cluster.load.FleetLoad;
+import io.sluice.cluster.registry.FleetReplicaRegistry;
 import io.sluice.config.ConfigFormat;
 import io.sluice.dataplane.admin.AdminApi;
 import io.sluice.dataplane.apps.AppDeployer;
@@ -64,6 +64,8 @@ public final class SluiceNode {
   private Fleet fleet;
   private AppCatalog catalog;
   private List<FleetMap> fleetMaps = List.of();
+  private FleetReplicaRegistry registry;
+  private FleetLoad load;
   private Future<Void> stopping;
 
   private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort, NodeDrain drain,
@@ -109,10 +111,14 @@ public final class SluiceNode {
     AppDeployer deployer = new AppDeployer(vertx, directory, new AppFiles(options.stateDir()), secrets, clock,
         options.replicaStopGrace(),
         spec -> new AppRoute(spec, options.eventLoops(), options.maxHeldPerApp(), drain), catalog);
-    ReplicaRegistry registry = new InMemoryReplicaRegistry();
-    registry.subscribe(deployer::onReplicaStatus);
+    FleetReplicaRegistry registry = new FleetReplicaRegistry(hazelcast, clock);
+    FleetLoad load = new FleetLoad(hazelcast);
+    registry.subscribe(deployer::onReplica);
+    deployer.useRegistry(registry, replica -> load.of(replica.app()).stream()
+        .filter(nodeLoad -> !nodeLoad.node().equals(load.self()))
+        .noneMatch(nodeLoad -> nodeLoad.inFlight().containsKey(replica.name())));
     ScalingLoop scaling = new ScalingLoop(vertx, deployer, clock, options.scaling(), options.pools(),
-        (app, startup) -> DeciderSpecs.of(app.spec(), startup, options.scaling()));
+        (app, startup) -> DeciderSpecs.of(app.spec(), startup, options.scaling()), fleet, load, registry);
     deployer.useScaling(scaling);
     int publicPort;
     try {
@@ -127,7 +133,12 @@ public final class SluiceNode {
     String replicaUrl = "http://" + (options.publicHost().equals("0.0.0.0") ? "127.0.0.1" : options.publicHost())
         + ":" + publicPort;
     node.fleetMaps = List.of(credentialMap, secretMap);
+    node.registry = registry;
+    node.load = load;
     return vertx.executeBlocking(() -> {
+      FleetMap.await(registry.start());
+      FleetMap.await(load.start());
+      fleet.awaitOwner(ScalingLoop.LEADER_KEY);
       secrets.start(options.stateDir());
       return NodeCredentials.open(vertx, options.stateDir(), options.adminToken(), clock, credentialMap);
     })
@@ -135,7 +146,7 @@ public final class SluiceNode {
           node.credentials = credentials;
           return LocalProcessProvider.create(vertx, options.stateDir(), deployer::filesOf, deployer::secretsFor,
               app -> Map.of("SLUICE_URL", replicaUrl, "SLUICE_TOKEN", credentials.replicaTokens().tokenFor(app)),
-              registry::update, options.probeTimings(), clock, options.mountSecrets());
+              deployer::onLocalStatus, options.probeTimings(), clock, options.mountSecrets());
         })
         .compose(provider -> {
           node.provider = provider;
@@ -157,7 +168,9 @@ public final class SluiceNode {
           log.info("Sluice node up: public http://{}:{}, admin http://{}:{}, {} event loop(s) on {}; fleet {} of {} "
               + "member(s)", options.publicHost(), publicPort, options.adminHost(), node.adminPort(),
               options.eventLoops(), transportName(vertx), options.fleet().clusterName(), fleet.members().size());
-          return Future.fromCompletionStage(catalog.start()).compose(caughtUp -> node.deployAppsDir());
+          return Future.fromCompletionStage(catalog.start())
+              .compose(merged -> node.deployer.caughtUp())
+              .compose(caughtUp -> node.deployAppsDir());
         })
         .map(node)
         .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure)));
@@ -218,6 +231,13 @@ public final class SluiceNode {
           .eventually(() -> provider == null
               ? Future.succeededFuture()
               : Future.fromCompletionStage(provider.stopAll(options.replicaStopGrace())))
+          .eventually(() -> {
+            if (registry != null) {
+              registry.close();
+              load.close();
+            }
+            return Future.succeededFuture();
+          })
           // Vert.x completes close() on the caller's context, which close() itself shuts down: call it from a plain
           // thread so that the completion has somewhere to run.
           .onComplete(drained -> new Thread(() -> vertx.close().onComplete(closed -> {
@@ -274,6 +294,11 @@ public final class SluiceNode {
     fleet.members().forEach(member -> members.add(new JsonObject().put("id", member.id())
         .put("address", member.address()).put("local", member.local())));
     return new JsonObject().put("name", options.fleet().clusterName()).put("members", members);
+  }
+
+  /** Whether this node decides and places replicas for the fleet now. */
+  public boolean leadsScaling() {
+    return scaling.leads();
   }
 
   public Fleet fleet() {

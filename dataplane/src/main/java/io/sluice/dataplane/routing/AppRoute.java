@@ -7,6 +7,10 @@ import io.sluice.config.AppSpec;
 import io.sluice.config.ConfigFormat;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -35,6 +39,7 @@ public final class AppRoute {
   private final ConcurrencyAccumulator[] meters;
   private final ConcurrentLinkedQueue<MetricBucket> closedBuckets = new ConcurrentLinkedQueue<>();
   private volatile RoutedReplica[] ready = NONE;
+  private final Set<RoutedReplica> retiring = ConcurrentHashMap.newKeySet();
   private volatile Runnable onDemand = () -> { };
   private volatile boolean failed;
 
@@ -144,9 +149,33 @@ public final class AppRoute {
 
   public synchronized void markNotReady(ReplicaId id) {
     List<RoutedReplica> next = new ArrayList<>(List.of(ready));
-    if (next.removeIf(r -> r.id().equals(id))) {
+    for (RoutedReplica replica : List.of(ready)) {
+      if (replica.id().equals(id)) {
+        next.remove(replica);
+        retiring.add(replica);
+      }
+    }
+    if (next.size() != ready.length) {
       ready = next.toArray(NONE);
     }
+  }
+
+  /**
+   * Requests this node has in flight per replica, those taken out of routing but not yet done included (what the node
+   * that stops a replica waits for); replicas with none are left out.
+   */
+  public Map<String, Integer> inFlightByReplica() {
+    Map<String, Integer> counts = new HashMap<>();
+    for (RoutedReplica replica : ready) {
+      if (replica.inFlight() > 0) {
+        counts.put(replica.id().name(), replica.inFlight());
+      }
+    }
+    retiring.removeIf(replica -> replica.inFlight() == 0);
+    for (RoutedReplica replica : retiring) {
+      counts.merge(replica.id().name(), replica.inFlight(), Integer::sum);
+    }
+    return counts;
   }
 
   /** Requests this node has in flight on the app's ready replicas. */

@@ -6,16 +6,18 @@ import io.sluice.autoscaler.decision.Decision;
 import io.sluice.autoscaler.decision.ScaleDecision;
 import io.sluice.autoscaler.decision.ScalingInputs;
 import io.sluice.autoscaler.decision.ScalingPolicy;
+import io.sluice.autoscaler.metrics.MetricBucket;
 import io.sluice.autoscaler.metrics.MetricWindow;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
 import io.sluice.config.ScalingMetric;
-import io.sluice.dataplane.apps.AppDeployer;
+import io.sluice.cluster.load.FleetLoad;
+import io.sluice.cluster.load.FleetLoad.NodeLoad;
+import io.sluice.cluster.registry.FleetReplicaRegistry;
 import io.sluice.dataplane.apps.AppState;
 import io.sluice.dataplane.apps.DeployedApp;
 import io.sluice.dataplane.routing.RoutedReplica;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -23,29 +25,24 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.BiFunction;
 
 /**
- * One app's autoscaler on this node: each tick it folds the event loops' closed buckets into the app's metric window
- * and asks the policy (a pure function) for the replica count. Scaling down is its own business: it drains and then
- * stops replicas. Scaling up goes through the {@link ScalingLoop}'s placement, which knows whether the GPUs exist.
- * Runs on the scaling loop's context only.
- *
- * <p>A scale-down takes a replica out of routing first, waits until its in-flight requests have finished (up to the
- * app's {@code response_grace_period}), and only then stops it, so no request is cut by a scale-down.
+ * One app's decider: each tick it merges the buckets every node of the fleet published for the app into one metric
+ * window, counts the fleet's replicas and held requests, and asks the policy (a pure function) for the replica count.
+ * Scaling down is its own business: it orders replicas to stop (their nodes drain them first). Scaling up goes through
+ * the {@link ScalingLoop}'s placement, which knows whether the GPUs exist. Runs on the scaling loop's context only.
  */
 final class AppScaler {
 
   private static final int HISTORY = 100;
 
   private final DeployedApp app;
-  private final AppDeployer deployer;
-  private final Vertx vertx;
   private final String policyName;
   private final BiFunction<DeployedApp, Duration, DeciderSpec> specs;
-  private MetricWindow window;
+  private final FleetLoad load;
+  private final FleetReplicaRegistry registry;
   private final ArrayDeque<JsonObject> history = new ArrayDeque<>();
   private DeciderSpec spec;
   private ScalingPolicy policy;
@@ -53,11 +50,11 @@ final class AppScaler {
   private DeciderState state = DeciderState.initial();
   private volatile JsonObject snapshot = new JsonObject();
 
-  AppScaler(DeployedApp app, AppDeployer deployer, Vertx vertx, String policyName,
+  AppScaler(DeployedApp app, FleetLoad load, FleetReplicaRegistry registry, String policyName,
       BiFunction<DeployedApp, Duration, DeciderSpec> specs) {
     this.app = app;
-    this.deployer = deployer;
-    this.vertx = vertx;
+    this.load = load;
+    this.registry = registry;
     this.policyName = policyName;
     this.specs = specs;
   }
@@ -74,9 +71,19 @@ final class AppScaler {
    * @param stopped called on this context with each replica a scale-down has stopped, to free its capacity
    * @return how many replicas the app should have, those waiting for capacity included
    */
-  int decide(Instant now, int waitingForCapacity, String capacityNote, java.util.function.Consumer<ReplicaId> stopped) {
+  int decide(Instant now, int waitingForCapacity, String capacityNote) {
     refreshPolicy();
-    app.route().drainBuckets(window::add);
+    MetricWindow window = new MetricWindow(spec.stableWindow());
+    // Nodes publish an app only while it has load there, so a second nobody published was a second of no load. A zero
+    // two seconds back (every node has published that second by now) says so, as the event loops' own zero buckets do.
+    window.add(new MetricBucket(now.getEpochSecond() - 2, 0, 0));
+    int held = app.route().heldCount();
+    for (NodeLoad nodeLoad : load.of(app.spec().id())) {
+      nodeLoad.buckets().forEach(window::add);
+      if (!nodeLoad.node().equals(load.self())) {
+        held += nodeLoad.held();
+      }
+    }
     List<ReplicaStatus> live = app.liveReplicas();
     int ready = (int) live.stream().filter(r -> r.state() == ReplicaState.READY).count();
     Duration stableWindow = spec.stableWindow();
@@ -87,7 +94,7 @@ final class AppScaler {
     OptionalDouble panicRate = window.averageRate(now, panicWindow);
     boolean byRate = spec.metric() == ScalingMetric.REQUESTS_PER_SECOND;
     ScalingInputs inputs = new ScalingInputs(ready, live.size() - ready + waitingForCapacity,
-        byRate ? stableRate : stableConcurrency, byRate ? panicRate : panicConcurrency, app.route().heldCount());
+        byRate ? stableRate : stableConcurrency, byRate ? panicRate : panicConcurrency, held);
     Decision decision = policy.decide(state, inputs, now);
     state = decision.next();
     ScaleDecision result = decision.result();
@@ -96,7 +103,7 @@ final class AppScaler {
       desired = Math.min(desired, live.size());
     }
     if (desired < live.size()) {
-      scaleDown(live, live.size() - desired, stopped);
+      scaleDown(live, live.size() - desired);
     }
     record(now, inputs, result, stableConcurrency, panicConcurrency, stableRate, panicRate, capacityNote);
     return desired;
@@ -108,46 +115,25 @@ final class AppScaler {
     if (policy == null || !startup.equals(startupUsed)) {
       startupUsed = startup;
       spec = specs.apply(app, startup);
-      if (window == null) {
-        window = new MetricWindow(spec.stableWindow());
-      }
       policy = policyName.equals("knative") ? ScalingPolicy.knative(spec) : ScalingPolicy.sluice(spec);
     }
   }
 
-  /** Not-ready replicas go first (newest first), then the ready ones with the fewest requests in flight. */
-  private void scaleDown(List<ReplicaStatus> live, int count, java.util.function.Consumer<ReplicaId> stopped) {
+  /**
+   * Not-ready replicas go first (newest first), then the ready ones with the fewest requests in flight here. Each is
+   * ordered to stop: every node takes it out of routing at once, and its node stops it once its requests are done.
+   */
+  private void scaleDown(List<ReplicaStatus> live, int count) {
     live.stream()
         .sorted(Comparator.comparing((ReplicaStatus r) -> r.state() == ReplicaState.READY)
             .thenComparing(r -> inFlight(r.id()))
             .thenComparing(ReplicaStatus::since, Comparator.reverseOrder()))
         .limit(count)
-        .forEach(victim -> drainThenStop(victim.id(), stopped));
+        .forEach(victim -> registry.orderStop(victim.id()));
   }
 
   private int inFlight(ReplicaId id) {
-    for (RoutedReplica routed : app.route().readyReplicas()) {
-      if (routed.id().equals(id)) {
-        return routed.inFlight();
-      }
-    }
-    return 0;
-  }
-
-  private void drainThenStop(ReplicaId id, java.util.function.Consumer<ReplicaId> stopped) {
-    Optional<RoutedReplica> routed = app.beginDrain(id);
-    long deadline = System.nanoTime() + app.spec().scaling().responseGracePeriod().toNanos();
-    var context = vertx.getOrCreateContext();
-    awaitIdle(routed, deadline, () -> deployer.stopReplica(id)
-        .onComplete(done -> context.runOnContext(v -> stopped.accept(id))));
-  }
-
-  private void awaitIdle(Optional<RoutedReplica> routed, long deadlineNanos, Runnable then) {
-    if (routed.isEmpty() || routed.get().inFlight() == 0 || System.nanoTime() > deadlineNanos) {
-      then.run();
-    } else {
-      vertx.setTimer(20, t -> awaitIdle(routed, deadlineNanos, then));
-    }
+    return app.routed(id).map(RoutedReplica::inFlight).orElse(0);
   }
 
   private void record(Instant now, ScalingInputs inputs, ScaleDecision result, OptionalDouble stableConcurrency,

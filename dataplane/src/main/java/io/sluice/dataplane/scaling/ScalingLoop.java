@@ -5,9 +5,15 @@ import io.sluice.autoscaler.capacity.CapacityModel;
 import io.sluice.autoscaler.capacity.Pending;
 import io.sluice.autoscaler.capacity.PlacedReplica;
 import io.sluice.autoscaler.capacity.Placement;
+import io.sluice.autoscaler.capacity.ReplicaNeed;
+import io.sluice.autoscaler.replica.ReplicaState;
+import io.sluice.cluster.fleet.Fleet;
+import io.sluice.cluster.load.FleetLoad;
+import io.sluice.cluster.registry.FleetReplicaRegistry;
+import io.sluice.cluster.registry.FleetReplicaRegistry.Order;
+import io.sluice.cluster.registry.FleetReplicaRegistry.Placed;
 import io.sluice.autoscaler.capacity.PlacementPlan;
 import io.sluice.autoscaler.decision.DeciderSpec;
-import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.config.AppId;
 import io.sluice.config.NodePoolSpec;
 import io.sluice.dataplane.apps.AppDeployer;
@@ -22,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +41,21 @@ import java.util.function.BiFunction;
  * Runs every app's {@link AppScaler} on one context, on a fixed tick (Knative's 2 s), and at once for an app whose
  * request is held while it has no ready replica — so waking from zero never waits for the tick.
  *
+ * <p>Every node runs one, and publishes its load for the fleet each second; only the node that owns the Hazelcast
+ * partition of {@link #LEADER_KEY} decides and places, for every app, from the loads all nodes published and the
+ * replicas the registry lists. It acts through the registry: start orders to the node running the fewest replicas,
+ * stop orders to the replica's node. When it leaves, the partition's new owner takes over at its next tick, taking the
+ * fleet's running replicas into its capacity model first, so that it starts no duplicates. A request held on any node
+ * for an app with no ready replica reaches the leader at once through that node's published load.
+ *
  * <p>After the deciders, one placement over all apps decides which new replicas can start now: replicas need their
  * app's GPUs, a pool may have to provision a node first, and a short pool is shared fairly ({@link Placement}).
  * Replicas that must wait for capacity count as pending for the decider and show their reason in the admin API.
  */
 public final class ScalingLoop implements AppScaling {
+
+  /** The key whose Hazelcast partition owner decides and places for the fleet. */
+  public static final String LEADER_KEY = "sluice/scaling";
 
   private final Vertx vertx;
   private final Context context;
@@ -53,10 +70,21 @@ public final class ScalingLoop implements AppScaling {
   private CapacityModel capacity;
   private volatile JsonObject pools = new JsonObject();
   private long timer = -1;
+  private long publishTimer = -1;
+  private final Fleet fleet;
+  private final FleetLoad load;
+  private final FleetReplicaRegistry registry;
+  private final LoadPublisher publisher;
+  private boolean leading;
 
   public ScalingLoop(Vertx vertx, AppDeployer deployer, InstantSource clock, ScalingOptions options,
-      List<NodePoolSpec> nodePools, BiFunction<DeployedApp, Duration, DeciderSpec> specs) {
+      List<NodePoolSpec> nodePools, BiFunction<DeployedApp, Duration, DeciderSpec> specs, Fleet fleet,
+      FleetLoad load, FleetReplicaRegistry registry) {
     this.vertx = vertx;
+    this.fleet = fleet;
+    this.load = load;
+    this.registry = registry;
+    this.publisher = new LoadPublisher(load);
     this.context = vertx.getOrCreateContext();
     this.deployer = deployer;
     this.clock = clock;
@@ -70,27 +98,123 @@ public final class ScalingLoop implements AppScaling {
   }
 
   public void start() {
-    context.runOnContext(v -> timer = vertx.setPeriodic(options.tick().toMillis(), t -> tick(null)));
+    load.subscribe(this::demandElsewhere);
+    context.runOnContext(v -> {
+      timer = vertx.setPeriodic(options.tick().toMillis(), t -> tick(null));
+      publishTimer = vertx.setPeriodic(Math.min(1000, options.tick().toMillis()), t -> publishLoads());
+    });
   }
 
   public void stop() {
-    context.runOnContext(v -> vertx.cancelTimer(timer));
+    context.runOnContext(v -> {
+      vertx.cancelTimer(timer);
+      vertx.cancelTimer(publishTimer);
+    });
   }
 
-  /** Decides for one app (a poke) or all of them, then places what they want. */
+  /** Whether this node decides and places for the whole fleet now: it owns the partition of {@link #LEADER_KEY}. */
+  public boolean leads() {
+    return fleet.owns(LEADER_KEY);
+  }
+
+  private void publishLoads() {
+    long now = clock.millis();
+    for (AppScaler scaler : scalers.values()) {
+      publisher.publish(scaler.app(), now);
+    }
+  }
+
+  /**
+   * Decides for one app (a poke) or all of them, then places what they want — on the node that leads only. A node
+   * that has just become the leader first takes the fleet's running replicas into its capacity model, so that it
+   * starts no duplicates.
+   */
   private void tick(AppScaler only) {
+    publishLoads();
+    if (!leads()) {
+      leading = false;
+      return;
+    }
     Instant now = clock.instant();
+    if (!leading) {
+      leading = true;
+      wanted.clear();
+      continueSerials();
+    }
     for (AppScaler scaler : only == null ? List.copyOf(scalers.values()) : List.of(only)) {
       AppId id = scaler.app().spec().id();
       Pending pending = waiting.get(id);
       int desired = scaler.decide(now, pending == null ? 0 : pending.count(),
-          pending == null ? null : pending.reason(), this::stopped);
+          pending == null ? null : pending.reason());
       wanted.put(id, desired);
     }
     place(now);
   }
 
+  /** A new leader names its replicas after the highest serial the fleet has used, so that no two share a name. */
+  private void continueSerials() {
+    long highest = 0;
+    for (Placed placed : registry.all()) {
+      String name = placed.id().name();
+      try {
+        highest = Math.max(highest, Long.parseLong(name.substring(name.lastIndexOf('-') + 1)));
+      } catch (NumberFormatException notOurs) {
+        // Not a name placement gave: it cannot collide with one.
+      }
+    }
+    if (highest >= capacity.nextReplicaSerial()) {
+      capacity = new CapacityModel(capacity.pools(), capacity.nodes(), capacity.replicas(), capacity.waitingSince(),
+          capacity.nextNodeSerial(), highest + 1);
+    }
+  }
+
+  /** Takes into the capacity model the fleet's replicas it does not hold (all of them, for a new leader). */
+  private void adoptRunning(Instant now) {
+    for (AppScaler scaler : scalers.values()) {
+      DeployedApp app = scaler.app();
+      ReplicaNeed need = ReplicaNeed.of(app.spec().hardware());
+      for (var replica : app.replicas()) {
+        if (app.holdsCapacity(replica.id())) {
+          capacity = capacity.adopt(replica.id(), need, now);
+        }
+      }
+    }
+  }
+
+  /** Orders for a version the app no longer runs are dropped: no node will ever carry them out. */
+  private void dropStaleOrders() {
+    for (Placed placed : registry.all()) {
+      AppScaler scaler = scalers.get(placed.id().app());
+      boolean stale = scaler == null || scaler.app().generation() != placed.generation();
+      if (stale && placed.order() == Order.START && placed.status().state() == ReplicaState.STARTING
+          && placed.status().endpoint().isEmpty() && placed.status().detail().equals("ordered")) {
+        registry.forget(placed.id());
+      }
+    }
+  }
+
+  /** The member to start a new replica on: the one running the fewest replicas now, this node on a tie. */
+  private String chooseNode() {
+    Map<String, Integer> counts = new HashMap<>();
+    for (String member : fleet.memberIds()) {
+      counts.put(member, 0);
+    }
+    for (Placed placed : registry.all()) {
+      if (placed.live()) {
+        counts.computeIfPresent(placed.node(), (member, count) -> count + 1);
+      }
+    }
+    String self = registry.self();
+    return counts.entrySet().stream()
+        .min(Comparator.comparingInt((Map.Entry<String, Integer> e) -> e.getValue())
+            .thenComparing(e -> !e.getKey().equals(self))
+            .thenComparing(Map.Entry::getKey))
+        .map(Map.Entry::getKey).orElse(self);
+  }
+
   private void place(Instant now) {
+    adoptRunning(now);
+    dropStaleOrders();
     for (PlacedReplica placed : capacity.replicas()) {
       AppScaler scaler = scalers.get(placed.replica().app());
       if (scaler == null || !scaler.app().holdsCapacity(placed.replica())) {
@@ -112,7 +236,7 @@ public final class ScalingLoop implements AppScaling {
     for (PlacedReplica start : plan.starts()) {
       AppScaler scaler = scalers.get(start.replica().app());
       if (scaler != null) {
-        deployer.startReplica(scaler.app(), start.replica());
+        deployer.orderReplica(scaler.app(), start.replica(), chooseNode());
       }
     }
     Map<AppId, Pending> nowWaiting = new HashMap<>();
@@ -121,10 +245,6 @@ public final class ScalingLoop implements AppScaling {
     }
     waiting = nowWaiting;
     pools = describe(plan);
-  }
-
-  private void stopped(ReplicaId id) {
-    capacity = capacity.withoutReplica(id);
   }
 
   private JsonObject describe(PlacementPlan plan) {
@@ -154,9 +274,9 @@ public final class ScalingLoop implements AppScaling {
   public void added(DeployedApp app) {
     AppId id = app.spec().id();
     context.runOnContext(v -> {
-      AppScaler scaler = new AppScaler(app, deployer, vertx, options.policy(), specs);
+      AppScaler scaler = new AppScaler(app, load, registry, options.policy(), specs);
       scalers.put(id, scaler);
-      app.route().onDemand(() -> poke(id, scaler));
+      app.route().onDemand(() -> poke(id));
       tick(scaler);
     });
   }
@@ -168,19 +288,33 @@ public final class ScalingLoop implements AppScaling {
       if (scaler != null && scaler.app() == app) {
         scalers.remove(app.spec().id());
         wanted.remove(app.spec().id());
+        publisher.forget(app.spec().id());
       }
     });
   }
 
-  /** Coalesces pokes: many requests held at once cause one extra decision. */
-  private void poke(AppId id, AppScaler scaler) {
+  /**
+   * A request held for an app with no ready replica, here or on another node: the leader decides for the app at once
+   * rather than at its next tick, and a node that is not the leader publishes its load at once so that the leader
+   * hears of it. Coalesced: many requests held at once cause one extra decision.
+   */
+  private void poke(AppId id) {
     if (poked.add(id)) {
       context.runOnContext(v -> {
         poked.remove(id);
-        if (scalers.get(id) == scaler) {
+        AppScaler scaler = scalers.get(id);
+        if (scaler != null) {
           tick(scaler);
         }
       });
+    }
+  }
+
+  /** Another node holds requests for an app: if no replica of it is ready, it is waking, and the leader acts now. */
+  private void demandElsewhere(FleetLoad.NodeLoad nodeLoad) {
+    AppScaler scaler = scalers.get(nodeLoad.app());
+    if (nodeLoad.held() > 0 && scaler != null && scaler.app().route().readyReplicas().isEmpty() && leads()) {
+      poke(nodeLoad.app());
     }
   }
 

@@ -1,0 +1,37 @@
+package io.sluice.cluster.state;
+
+import com.hazelcast.map.IMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The one thread of a fleet structure (a fleet map, the registry, the load): it runs the structure's Hazelcast calls
+ * and file writes in order, off every caller's thread.
+ */
+public final class OrderedWriter {
+
+  private OrderedWriter() {}
+
+  public static ExecutorService start(String name) {
+    return Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "sluice-fleet-" + name);
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /** Stops listening to the map, then ends the thread; a fleet that is already gone has nothing left to stop. */
+  public static void close(ExecutorService writer, IMap<?, ?> map, UUID listener) {
+    CompletableFuture.runAsync(() -> {
+      try {
+        if (listener != null) {
+          map.removeEntryListener(listener);
+        }
+      } catch (RuntimeException e) {
+        // The fleet is already gone.
+      }
+    }, writer).whenComplete((done, failure) -> writer.shutdown());
+  }
+}
