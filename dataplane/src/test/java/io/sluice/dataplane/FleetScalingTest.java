@@ -57,7 +57,7 @@ class FleetScalingTest {
       TestNode a = fleet.start(0);
       TestNode b = fleet.start(1);
       a.deploy(folder);
-      TestNode follower = a.node().leadsScaling() ? b : a;
+      TestNode follower = a.node().decides(APP) ? b : a;
       await().atMost(Duration.ofSeconds(20)).until(() -> follower.node().deployer().app(APP).isPresent());
       // The first replica (initial scale 1, as Knative's) goes once the scale-to-zero grace has passed.
       await().atMost(Duration.ofSeconds(30)).until(() -> allReplicas(a).isEmpty() && allReplicas(b).isEmpty());
@@ -78,7 +78,7 @@ class FleetScalingTest {
       TestNode c = fleet.start(2);
       a.deploy(folder);
       await().atMost(Duration.ofSeconds(30)).until(() -> readyNames(c).size() == 2);
-      TestNode leader = List.of(a, b, c).stream().filter(n -> n.node().leadsScaling()).findFirst().orElseThrow();
+      TestNode leader = List.of(a, b, c).stream().filter(n -> n.node().decides(APP)).findFirst().orElseThrow();
       List<TestNode> rest = List.of(a, b, c).stream().filter(n -> n != leader).toList();
       String leaderId = leader.node().fleet().self();
       DeployedApp seen = rest.get(0).node().deployer().app(APP).orElseThrow();
@@ -88,7 +88,8 @@ class FleetScalingTest {
 
       fleet.stop(leader);
 
-      await().atMost(Duration.ofSeconds(30)).until(() -> rest.stream().anyMatch(n -> n.node().leadsScaling()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> rest.stream().anyMatch(n -> n.node().decides(APP))
+          && rest.stream().anyMatch(n -> n.node().leadsScaling()));
       await().atMost(Duration.ofSeconds(30)).until(() -> readyNames(rest.get(0)).size() == 2);
       for (int i = 0; i < 10; i++) {
         assertThat(call(rest.get(i % 2), a.apiKey(), "/hello").statusCode()).isEqualTo(200);

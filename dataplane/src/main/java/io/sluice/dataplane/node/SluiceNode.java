@@ -1,6 +1,7 @@
 package io.sluice.dataplane.node;
 
 import io.sluice.cluster.apps.AppCatalog;
+import io.sluice.cluster.decisions.FleetDecisions;
 import io.sluice.cluster.fleet.Fleet;
 import io.sluice.cluster.state.FleetMap;
 import io.sluice.cluster.load.FleetLoad;
@@ -66,6 +67,7 @@ public final class SluiceNode {
   private List<FleetMap> fleetMaps = List.of();
   private FleetReplicaRegistry registry;
   private FleetLoad load;
+  private FleetDecisions decisions;
   private Future<Void> stopping;
 
   private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort, NodeDrain drain,
@@ -113,12 +115,13 @@ public final class SluiceNode {
         spec -> new AppRoute(spec, options.eventLoops(), options.maxHeldPerApp(), drain), catalog);
     FleetReplicaRegistry registry = new FleetReplicaRegistry(hazelcast, clock);
     FleetLoad load = new FleetLoad(hazelcast);
+    FleetDecisions decisions = new FleetDecisions(hazelcast);
     registry.subscribe(deployer::onReplica);
     deployer.useRegistry(registry, replica -> load.of(replica.app()).stream()
         .filter(nodeLoad -> !nodeLoad.node().equals(load.self()))
         .noneMatch(nodeLoad -> nodeLoad.inFlight().containsKey(replica.name())));
     ScalingLoop scaling = new ScalingLoop(vertx, deployer, clock, options.scaling(), options.pools(),
-        (app, startup) -> DeciderSpecs.of(app.spec(), startup, options.scaling()), fleet, load, registry);
+        (app, startup) -> DeciderSpecs.of(app.spec(), startup, options.scaling()), fleet, load, registry, decisions);
     deployer.useScaling(scaling);
     int publicPort;
     try {
@@ -135,9 +138,11 @@ public final class SluiceNode {
     node.fleetMaps = List.of(credentialMap, secretMap);
     node.registry = registry;
     node.load = load;
+    node.decisions = decisions;
     return vertx.executeBlocking(() -> {
       FleetMap.await(registry.start());
       FleetMap.await(load.start());
+      FleetMap.await(decisions.start());
       fleet.awaitOwner(ScalingLoop.LEADER_KEY);
       secrets.start(options.stateDir());
       return NodeCredentials.open(vertx, options.stateDir(), options.adminToken(), clock, credentialMap);
@@ -235,6 +240,7 @@ public final class SluiceNode {
             if (registry != null) {
               registry.close();
               load.close();
+              decisions.close();
             }
             return Future.succeededFuture();
           })
@@ -293,12 +299,18 @@ public final class SluiceNode {
     JsonArray members = new JsonArray();
     fleet.members().forEach(member -> members.add(new JsonObject().put("id", member.id())
         .put("address", member.address()).put("local", member.local())));
-    return new JsonObject().put("name", options.fleet().clusterName()).put("members", members);
+    return new JsonObject().put("name", options.fleet().clusterName()).put("members", members)
+        .put("places_replicas", scaling.leads()).put("decides_for", new JsonArray(scaling.decidedHere()));
   }
 
-  /** Whether this node decides and places replicas for the fleet now. */
+  /** Whether this node places replicas for the fleet now. */
   public boolean leadsScaling() {
     return scaling.leads();
+  }
+
+  /** Whether this node is the app's decider now. */
+  public boolean decides(io.sluice.config.AppId app) {
+    return scaling.decides(app);
   }
 
   public Fleet fleet() {

@@ -12,6 +12,8 @@ import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
 import io.sluice.config.ScalingMetric;
+import io.sluice.cluster.decisions.FleetDecisions;
+import io.sluice.cluster.decisions.FleetDecisions.AppDecision;
 import io.sluice.cluster.load.FleetLoad;
 import io.sluice.cluster.load.FleetLoad.NodeLoad;
 import io.sluice.cluster.registry.FleetReplicaRegistry;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.BiFunction;
 
@@ -32,7 +35,9 @@ import java.util.function.BiFunction;
  * One app's decider: each tick it merges the buckets every node of the fleet published for the app into one metric
  * window, counts the fleet's replicas and held requests, and asks the policy (a pure function) for the replica count.
  * Scaling down is its own business: it orders replicas to stop (their nodes drain them first). Scaling up goes through
- * the {@link ScalingLoop}'s placement, which knows whether the GPUs exist. Runs on the scaling loop's context only.
+ * the {@link ScalingLoop}'s placement, which knows whether the GPUs exist. Every node holds one per app, but only the
+ * app's decider in the fleet decides; each decision, with the policy's state, goes to {@link FleetDecisions}, from
+ * which the next decider resumes. Runs on the scaling loop's context only.
  */
 final class AppScaler {
 
@@ -43,24 +48,55 @@ final class AppScaler {
   private final BiFunction<DeployedApp, Duration, DeciderSpec> specs;
   private final FleetLoad load;
   private final FleetReplicaRegistry registry;
+  private final FleetDecisions decisions;
   private final ArrayDeque<JsonObject> history = new ArrayDeque<>();
   private DeciderSpec spec;
   private ScalingPolicy policy;
   private Duration startupUsed;
   private DeciderState state = DeciderState.initial();
+  private boolean deciding;
+  private AppDecision published;
   private volatile JsonObject snapshot = new JsonObject();
 
-  AppScaler(DeployedApp app, FleetLoad load, FleetReplicaRegistry registry, String policyName,
-      BiFunction<DeployedApp, Duration, DeciderSpec> specs) {
+  AppScaler(DeployedApp app, FleetLoad load, FleetReplicaRegistry registry, FleetDecisions decisions,
+      String policyName, BiFunction<DeployedApp, Duration, DeciderSpec> specs) {
     this.app = app;
     this.load = load;
     this.registry = registry;
+    this.decisions = decisions;
     this.policyName = policyName;
     this.specs = specs;
   }
 
   DeployedApp app() {
     return app;
+  }
+
+  boolean deciding() {
+    return deciding;
+  }
+
+  /**
+   * This node has become the app's decider (it has just been deployed, or its decider left the fleet): it resumes
+   * from the last decision's state when there is one, and otherwise, if the app has replicas already, as Knative's
+   * autoscaler does after a restart ({@link DeciderState#resumed}), so that it scales down nothing on the little data a
+   * fresh window has.
+   */
+  void takeOver(Instant now) {
+    deciding = true;
+    Optional<AppDecision> last = decisions.of(app.spec().id());
+    if (last.isPresent()) {
+      state = last.get().state();
+    } else {
+      long ready = app.liveReplicas().stream().filter(r -> r.state() == ReplicaState.READY).count();
+      state = ready > 0 ? DeciderState.resumed((int) ready, now) : DeciderState.initial();
+    }
+  }
+
+  /** Another node decides for the app now. */
+  void handOver() {
+    deciding = false;
+    published = null;
   }
 
   /**
@@ -105,7 +141,10 @@ final class AppScaler {
     if (desired < live.size()) {
       scaleDown(live, live.size() - desired);
     }
-    record(now, inputs, result, stableConcurrency, panicConcurrency, stableRate, panicRate, capacityNote);
+    JsonObject summary = record(now, inputs, result, stableConcurrency, panicConcurrency, stableRate, panicRate,
+        capacityNote);
+    publish(new AppDecision(app.spec().id(), decisions.self(), now.toEpochMilli(), desired, result.panicking(), state,
+        summary));
     return desired;
   }
 
@@ -136,7 +175,21 @@ final class AppScaler {
     return app.routed(id).map(RoutedReplica::inFlight).orElse(0);
   }
 
-  private void record(Instant now, ScalingInputs inputs, ScaleDecision result, OptionalDouble stableConcurrency,
+  /**
+   * Shares the decision with the fleet: every time while the app has replicas or load, so that a decider taking over
+   * has the latest state; when it is idle at zero, only on a change, and now and then so that it does not expire.
+   */
+  private void publish(AppDecision decision) {
+    boolean idle = decision.desired() == 0 && app.liveReplicas().isEmpty() && app.route().inFlight() == 0
+        && app.route().heldCount() == 0;
+    if (!idle || published == null || published.desired() != 0 || published.panicking()
+        || decision.at() - published.at() > FleetDecisions.TTL_SECONDS * 1000L / 4) {
+      decisions.publish(decision);
+      published = decision;
+    }
+  }
+
+  private JsonObject record(Instant now, ScalingInputs inputs, ScaleDecision result, OptionalDouble stableConcurrency,
       OptionalDouble panicConcurrency, OptionalDouble stableRate, OptionalDouble panicRate, String capacityNote) {
     JsonObject entry = new JsonObject()
         .put("at", now.toString())
@@ -155,7 +208,7 @@ final class AppScaler {
         history.removeFirst();
       }
     }
-    snapshot = new JsonObject()
+    JsonObject summary = new JsonObject()
         .put("policy", policy.name())
         .put("metric", spec.metric().configName())
         .put("target_per_replica", spec.targetPerReplica())
@@ -174,8 +227,9 @@ final class AppScaler {
         .put("panicking", result.panicking())
         .put("excess_burst_capacity", result.excessBurstCapacity())
         .put("replica_startup_seconds", startupUsed.toMillis() / 1000.0)
-        .put("waiting_for_capacity", capacityNote)
-        .put("decisions", new JsonArray(List.copyOf(history)));
+        .put("waiting_for_capacity", capacityNote);
+    snapshot = summary.copy().put("decisions", new JsonArray(List.copyOf(history)));
+    return summary;
   }
 
   private static boolean changed(JsonObject previous, JsonObject next) {

@@ -7,6 +7,8 @@ import io.sluice.autoscaler.capacity.PlacedReplica;
 import io.sluice.autoscaler.capacity.Placement;
 import io.sluice.autoscaler.capacity.ReplicaNeed;
 import io.sluice.autoscaler.replica.ReplicaState;
+import io.sluice.cluster.decisions.FleetDecisions;
+import io.sluice.cluster.decisions.FleetDecisions.PlacementState;
 import io.sluice.cluster.fleet.Fleet;
 import io.sluice.cluster.load.FleetLoad;
 import io.sluice.cluster.registry.FleetReplicaRegistry;
@@ -35,26 +37,30 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 
 /**
  * Runs every app's {@link AppScaler} on one context, on a fixed tick (Knative's 2 s), and at once for an app whose
  * request is held while it has no ready replica — so waking from zero never waits for the tick.
  *
- * <p>Every node runs one, and publishes its load for the fleet each second; only the node that owns the Hazelcast
- * partition of {@link #LEADER_KEY} decides and places, for every app, from the loads all nodes published and the
- * replicas the registry lists. It acts through the registry: start orders to the node running the fewest replicas,
- * stop orders to the replica's node. When it leaves, the partition's new owner takes over at its next tick, taking the
- * fleet's running replicas into its capacity model first, so that it starts no duplicates. A request held on any node
- * for an app with no ready replica reaches the leader at once through that node's published load.
+ * <p>Every node runs one, and publishes its load for the fleet each second. Each app has one decider in the fleet: the
+ * node that owns the Hazelcast partition of the app's key ({@link FleetDecisions#key}). It decides from the loads all
+ * nodes published and the replicas the registry lists, orders scale-downs itself, and shares its decision and its
+ * policy's state through {@link FleetDecisions}. When it leaves, the partition's new owner resumes from that state. A
+ * request held on any node for an app with no ready replica reaches the decider at once through that node's published
+ * load.
  *
- * <p>After the deciders, one placement over all apps decides which new replicas can start now: replicas need their
- * app's GPUs, a pool may have to provision a node first, and a short pool is shared fairly ({@link Placement}).
- * Replicas that must wait for capacity count as pending for the decider and show their reason in the admin API.
+ * <p>Placement is one job for the whole fleet, on the node that owns the partition of {@link #LEADER_KEY}: GPUs are
+ * shared between apps, so one node decides which new replicas start now, from every app's decided count. Replicas
+ * need their app's GPUs, a pool may have to provision a node first, and a short pool is shared fairly
+ * ({@link Placement}). It orders starts through the registry, on the member running the fewest replicas. Replicas that
+ * must wait for capacity are published with the decisions; the deciders count them as pending. A node that becomes
+ * the placer takes the fleet's running replicas into its capacity model first, so that it starts no duplicates.
  */
 public final class ScalingLoop implements AppScaling {
 
-  /** The key whose Hazelcast partition owner decides and places for the fleet. */
+  /** The key whose Hazelcast partition owner places replicas for the fleet. */
   public static final String LEADER_KEY = "sluice/scaling";
 
   private final Vertx vertx;
@@ -65,25 +71,26 @@ public final class ScalingLoop implements AppScaling {
   private final BiFunction<DeployedApp, Duration, DeciderSpec> specs;
   private final Map<AppId, AppScaler> scalers = new ConcurrentHashMap<>();
   private final Set<AppId> poked = ConcurrentHashMap.newKeySet();
-  private final Map<AppId, Integer> wanted = new HashMap<>();
-  private Map<AppId, Pending> waiting = Map.of();
+  private final AtomicBoolean placePoked = new AtomicBoolean();
   private CapacityModel capacity;
-  private volatile JsonObject pools = new JsonObject();
+  private PlacementState placed = null;
   private long timer = -1;
   private long publishTimer = -1;
   private final Fleet fleet;
   private final FleetLoad load;
   private final FleetReplicaRegistry registry;
+  private final FleetDecisions decisions;
   private final LoadPublisher publisher;
   private boolean leading;
 
   public ScalingLoop(Vertx vertx, AppDeployer deployer, InstantSource clock, ScalingOptions options,
       List<NodePoolSpec> nodePools, BiFunction<DeployedApp, Duration, DeciderSpec> specs, Fleet fleet,
-      FleetLoad load, FleetReplicaRegistry registry) {
+      FleetLoad load, FleetReplicaRegistry registry, FleetDecisions decisions) {
     this.vertx = vertx;
     this.fleet = fleet;
     this.load = load;
     this.registry = registry;
+    this.decisions = decisions;
     this.publisher = new LoadPublisher(load);
     this.context = vertx.getOrCreateContext();
     this.deployer = deployer;
@@ -97,8 +104,14 @@ public final class ScalingLoop implements AppScaling {
         empty.nextNodeSerial(), clock.instant().getEpochSecond() % 1_000_000 * 1000 + 1);
   }
 
+  /** Call before the load and the decisions start. */
   public void start() {
     load.subscribe(this::demandElsewhere);
+    decisions.subscribe(decision -> {
+      if (leads()) {
+        pokePlacement();
+      }
+    });
     context.runOnContext(v -> {
       timer = vertx.setPeriodic(options.tick().toMillis(), t -> tick(null));
       publishTimer = vertx.setPeriodic(Math.min(1000, options.tick().toMillis()), t -> publishLoads());
@@ -112,9 +125,19 @@ public final class ScalingLoop implements AppScaling {
     });
   }
 
-  /** Whether this node decides and places for the whole fleet now: it owns the partition of {@link #LEADER_KEY}. */
+  /** Whether this node places replicas for the whole fleet now: it owns the partition of {@link #LEADER_KEY}. */
   public boolean leads() {
     return fleet.owns(LEADER_KEY);
+  }
+
+  /** Whether this node is the app's decider now. */
+  public boolean decides(AppId app) {
+    return fleet.owns(FleetDecisions.key(app));
+  }
+
+  /** The apps this node decides for now, by key, sorted. */
+  public List<String> decidedHere() {
+    return scalers.keySet().stream().filter(this::decides).map(AppId::key).sorted().toList();
   }
 
   private void publishLoads() {
@@ -125,30 +148,47 @@ public final class ScalingLoop implements AppScaling {
   }
 
   /**
-   * Decides for one app (a poke) or all of them, then places what they want — on the node that leads only. A node
-   * that has just become the leader first takes the fleet's running replicas into its capacity model, so that it
-   * starts no duplicates.
+   * Decides for one app (a poke) or all of them, those this node is the decider of; then, on the node that places,
+   * places what every app's decider wants. A node that has just become the placer first takes the fleet's running
+   * replicas into its capacity model, so that it starts no duplicates.
    */
   private void tick(AppScaler only) {
     publishLoads();
+    Instant now = clock.instant();
+    Map<AppId, Pending> waiting = decisions.placement().waiting();
+    for (AppScaler scaler : only == null ? List.copyOf(scalers.values()) : List.of(only)) {
+      AppId id = scaler.app().spec().id();
+      if (!decides(id)) {
+        scaler.handOver();
+        continue;
+      }
+      if (!scaler.deciding()) {
+        scaler.takeOver(now);
+      }
+      Pending pending = waiting.get(id);
+      scaler.decide(now, pending == null ? 0 : pending.count(), pending == null ? null : pending.reason());
+    }
     if (!leads()) {
       leading = false;
       return;
     }
-    Instant now = clock.instant();
     if (!leading) {
       leading = true;
-      wanted.clear();
       continueSerials();
     }
-    for (AppScaler scaler : only == null ? List.copyOf(scalers.values()) : List.of(only)) {
-      AppId id = scaler.app().spec().id();
-      Pending pending = waiting.get(id);
-      int desired = scaler.decide(now, pending == null ? 0 : pending.count(),
-          pending == null ? null : pending.reason());
-      wanted.put(id, desired);
-    }
     place(now);
+  }
+
+  /** Another node's decider decided: the placer places at once rather than at its next tick. Coalesced. */
+  private void pokePlacement() {
+    if (placePoked.compareAndSet(false, true)) {
+      context.runOnContext(v -> {
+        placePoked.set(false);
+        if (leading && leads()) {
+          place(clock.instant());
+        }
+      });
+    }
   }
 
   /** A new leader names its replicas after the highest serial the fleet has used, so that no two share a name. */
@@ -228,7 +268,8 @@ public final class ScalingLoop implements AppScaling {
         continue;
       }
       int min = app.spec().scaling().minReplicas();
-      int desired = Math.max(min, wanted.getOrDefault(app.spec().id(), min));
+      int desired = Math.max(min, decisions.of(app.spec().id())
+          .map(FleetDecisions.AppDecision::desired).orElse(min));
       demands.add(AppDemand.of(app.spec(), desired + app.drainingCount(), app.deployedAt()));
     }
     PlacementPlan plan = Placement.decide(capacity, demands, now);
@@ -243,8 +284,13 @@ public final class ScalingLoop implements AppScaling {
     for (Pending pending : plan.pending()) {
       nowWaiting.put(pending.app(), pending);
     }
-    waiting = nowWaiting;
-    pools = describe(plan);
+    JsonObject pools = describe(plan);
+    // Published when it changes, and now and then so that it does not expire.
+    if (placed == null || !placed.waiting().equals(nowWaiting) || !placed.pools().equals(pools)
+        || now.toEpochMilli() - placed.at() > FleetDecisions.TTL_SECONDS * 1000L / 4) {
+      placed = new PlacementState(registry.self(), now.toEpochMilli(), nowWaiting, pools);
+      decisions.publish(placed);
+    }
   }
 
   private JsonObject describe(PlacementPlan plan) {
@@ -274,7 +320,7 @@ public final class ScalingLoop implements AppScaling {
   public void added(DeployedApp app) {
     AppId id = app.spec().id();
     context.runOnContext(v -> {
-      AppScaler scaler = new AppScaler(app, load, registry, options.policy(), specs);
+      AppScaler scaler = new AppScaler(app, load, registry, decisions, options.policy(), specs);
       scalers.put(id, scaler);
       app.route().onDemand(() -> poke(id));
       tick(scaler);
@@ -287,15 +333,14 @@ public final class ScalingLoop implements AppScaling {
       AppScaler scaler = scalers.get(app.spec().id());
       if (scaler != null && scaler.app() == app) {
         scalers.remove(app.spec().id());
-        wanted.remove(app.spec().id());
         publisher.forget(app.spec().id());
       }
     });
   }
 
   /**
-   * A request held for an app with no ready replica, here or on another node: the leader decides for the app at once
-   * rather than at its next tick, and a node that is not the leader publishes its load at once so that the leader
+   * A request held for an app with no ready replica, here or on another node: the app's decider decides at once
+   * rather than at its next tick, and a node that is not the decider publishes its load at once so that the decider
    * hears of it. Coalesced: many requests held at once cause one extra decision.
    */
   private void poke(AppId id) {
@@ -310,21 +355,33 @@ public final class ScalingLoop implements AppScaling {
     }
   }
 
-  /** Another node holds requests for an app: if no replica of it is ready, it is waking, and the leader acts now. */
+  /** Another node holds requests for an app: if no replica of it is ready, it is waking, and its decider acts now. */
   private void demandElsewhere(FleetLoad.NodeLoad nodeLoad) {
     AppScaler scaler = scalers.get(nodeLoad.app());
-    if (nodeLoad.held() > 0 && scaler != null && scaler.app().route().readyReplicas().isEmpty() && leads()) {
+    if (nodeLoad.held() > 0 && scaler != null && scaler.app().route().readyReplicas().isEmpty()
+        && decides(nodeLoad.app())) {
       poke(nodeLoad.app());
     }
   }
 
-  /** The app's scaling state and recent decisions, for the admin API. */
+  /**
+   * The app's scaling state, for the admin API: on its decider, with its recent decisions; elsewhere, the decider's
+   * latest decision as shared with the fleet.
+   */
   public Optional<JsonObject> snapshot(AppId id) {
-    return Optional.ofNullable(scalers.get(id)).map(AppScaler::snapshot);
+    AppScaler scaler = scalers.get(id);
+    if (scaler == null) {
+      return Optional.empty();
+    }
+    Optional<FleetDecisions.AppDecision> last = decisions.of(id);
+    JsonObject state = scaler.deciding() ? scaler.snapshot()
+        : last.map(decision -> decision.summary().copy()).orElseGet(JsonObject::new);
+    return Optional.of(state.put("decider", last.map(FleetDecisions.AppDecision::decider).orElse(null))
+        .put("decided_here", scaler.deciding()));
   }
 
-  /** Node pools, their use, and what waits for capacity, for the admin API. */
+  /** Node pools, their use, and what waits for capacity, as the placing node last published them. */
   public JsonObject capacity() {
-    return pools.copy();
+    return decisions.placement().pools().copy();
   }
 }
