@@ -31,8 +31,17 @@ REPLICA = os.environ.get("SLUICE_REPLICA", "local")
 SECRETS_DIR = "/secrets" if os.path.isdir("/secrets") and os.listdir("/secrets") else os.environ.get(
     "SLUICE_SECRETS_DIR", "/secrets")
 
-state = {"ready": True, "healthy": True, "in_flight": 0, "max_in_flight": 0, "requests": 0}
+state = {"ready": True, "healthy": True, "in_flight": 0, "max_in_flight": 0, "requests": 0, "busy_seconds": 0.0}
 lock = threading.Lock()
+counted_until = [time.monotonic()]
+
+
+def count_busy():
+    """Adds the requests in flight since the last count to busy_seconds (call with the lock held): the integral of
+    concurrency over time, so that busy_seconds read twice gives the true average concurrency in between."""
+    now = time.monotonic()
+    state["busy_seconds"] += state["in_flight"] * (now - counted_until[0])
+    counted_until[0] = now
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -133,6 +142,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._call(query.get("path", ["/"])[0], query.get("token", ["mine"])[0] == "mine")
         if url.path == "/stats":
             with lock:
+                count_busy()
                 return self._send(200, dict(state, replica=REPLICA, pid=os.getpid()))
         if url.path == "/secret-digest":
             name = os.path.basename(query.get("name", [""])[0])
@@ -213,6 +223,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _predict(self, query, body):
         with lock:
+            count_busy()
             state["in_flight"] += 1
             state["requests"] += 1
             state["max_in_flight"] = max(state["max_in_flight"], state["in_flight"])
@@ -228,6 +239,7 @@ class Handler(BaseHTTPRequestHandler):
             # Done before the answer is sent: once the answer is out, the caller may send the next request at once,
             # and it must not find this one still counted.
             with lock:
+                count_busy()
                 state["in_flight"] -= 1
         self._send(200, {
             "prediction": "hello from " + REPLICA,

@@ -47,6 +47,7 @@ import java.util.function.Supplier;
  * DELETE /v1/apps/{project}/{app}
  * GET    /v1/apps/{project}/{app}/logs?replica=R&amp;tail=N   text/plain
  * GET    /v1/apps/{project}/{app}/scaling           observed load, desired/ready/pending, queue, decisions
+ * GET    /v1/apps/{project}/{app}/metrics           fleet-wide and per-node load, queue, replicas, panic: for KEDA
  * GET    /v1/projects/{project}/secrets             names only, never values
  * PUT    /v1/projects/{project}/secrets/{name}      body: the value
  * DELETE /v1/projects/{project}/secrets/{name}
@@ -71,6 +72,7 @@ public final class AdminApi {
   private final Path uploads;
   private final NodeDrain drain;
   private final Function<AppId, Optional<JsonObject>> scalingState;
+  private final Function<AppId, Optional<JsonObject>> scalingMetrics;
   private final Supplier<JsonObject> capacity;
   private final Supplier<JsonObject> fleet;
 
@@ -78,7 +80,8 @@ public final class AdminApi {
       Vertx vertx, AppDeployer deployer, SecretStore secrets, ApiKeyStore apiKeys, AdminToken adminToken,
       ReplicaLogs logs, Supplier<String> publicBaseUrl,
       Path uploads, NodeDrain drain, Function<AppId, Optional<JsonObject>> scalingState,
-      Supplier<JsonObject> capacity, Supplier<JsonObject> fleet) {
+      Function<AppId, Optional<JsonObject>> scalingMetrics, Supplier<JsonObject> capacity,
+      Supplier<JsonObject> fleet) {
     this.vertx = vertx;
     this.deployer = deployer;
     this.secrets = secrets;
@@ -89,6 +92,7 @@ public final class AdminApi {
     this.uploads = uploads;
     this.drain = drain;
     this.scalingState = scalingState;
+    this.scalingMetrics = scalingMetrics;
     this.capacity = capacity;
     this.fleet = fleet;
   }
@@ -117,6 +121,7 @@ public final class AdminApi {
     router.delete("/v1/apps/:project/:app").handler(this::undeploy);
     router.get("/v1/apps/:project/:app/logs").handler(this::logs);
     router.get("/v1/apps/:project/:app/scaling").handler(this::scaling);
+    router.get("/v1/apps/:project/:app/metrics").handler(this::metrics);
     router.get("/v1/projects/:project/secrets").handler(this::listSecrets);
     router.put("/v1/projects/:project/secrets/:name")
         .handler(BodyHandler.create(false).setBodyLimit(MAX_SECRET_BYTES))
@@ -228,6 +233,13 @@ public final class AdminApi {
     json(ctx, 200, scalingState.apply(app.get().spec().id()).orElseGet(JsonObject::new)
         .put("project", app.get().spec().id().project())
         .put("name", app.get().spec().id().name()));
+  }
+
+  private void metrics(RoutingContext ctx) {
+    Optional<DeployedApp> app = appOf(ctx);
+    if (app.isPresent()) {
+      json(ctx, 200, scalingMetrics.apply(app.get().spec().id()).orElseGet(JsonObject::new));
+    }
   }
 
   private void listSecrets(RoutingContext ctx) {

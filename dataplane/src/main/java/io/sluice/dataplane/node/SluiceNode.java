@@ -159,7 +159,7 @@ public final class SluiceNode {
           AdminApi api = new AdminApi(vertx, deployer, secrets, node.credentials.apiKeys(),
               node.credentials.adminToken(), new ReplicaLogs(provider.folders()), node::publicBaseUrl,
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
-              scaling::capacity, node::fleetJson);
+              scaling::metrics, scaling::capacity, node::fleetJson);
           scaling.start();
           node.admin = new AdminServerVerticle(v -> api.router(), options.adminHost(), options.adminPort());
           return vertx.deployVerticle(node.admin);

@@ -47,6 +47,9 @@ final class Exchange {
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
   private static final AsciiString HTTP = AsciiString.cached("http");
+  private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
+      HttpMethod.OPTIONS);
+  private static final int MAX_REROUTES = 3;
 
   private final ClientConnection client;
   private final Channel down;
@@ -71,6 +74,7 @@ final class Exchange {
   private UpstreamHandler upHandler;
   private boolean reused;
   private boolean retried;
+  private int reroutes;
   private boolean headPrepared;
   private boolean upstreamKeepAlive;
   private boolean skippingInformational;
@@ -182,11 +186,12 @@ final class Exchange {
     // Writes whose outcome nobody waits for take the void promise: one allocation less each; a failed write still
     // reaches the handlers as an exception.
     channel.write(head, channel.voidPromise());
-    if (pendingBody != null) {
+    if (pendingBody != null && !pendingBody.isEmpty()) {
       for (HttpContent content; (content = pendingBody.poll()) != null; ) {
         channel.write(content, channel.voidPromise());
       }
-    } else if (retried && !hasBody && requestComplete) {
+    } else if ((retried || reroutes > 0) && !hasBody && requestComplete) {
+      // The request's end already went to a connection that failed: it is sent again.
       channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
     }
     // With a pooled connection this runs inside the client's read, and the body that came in the same read follows:
@@ -199,11 +204,13 @@ final class Exchange {
   }
 
   private void prepareHead() {
+    HttpHeaders headers = head.headers();
     if (headPrepared) {
+      // Sent again, to another replica.
+      headers.set(HttpHeaderNames.HOST, slot.replica().hostHeader());
       return;
     }
     headPrepared = true;
-    HttpHeaders headers = head.headers();
     String host = headers.get(HttpHeaderNames.HOST);
     HopByHopHeaders.strip(headers);
     headers.remove(HttpHeaderNames.EXPECT);
@@ -410,6 +417,11 @@ final class Exchange {
     }
     String app = route.spec().id().toString();
     if (cause instanceof ConnectException || cause instanceof ConnectTimeoutException) {
+      slot.replica().markUnreachable(System.nanoTime());
+      // Nothing was sent (a body that came in meanwhile waits in pendingBody): any request can go to another replica.
+      if (!upgrade && reroute()) {
+        return;
+      }
       fail(502, "replica_unreachable", "the replica of " + app + " could not be reached", 1);
     } else {
       fail(502, "bad_gateway", "the request to the replica of " + app + " failed", 1);
@@ -431,7 +443,40 @@ final class Exchange {
       loop.pool().connect(slot.replica().socketAddress(), this);
       return;
     }
+    if (!responseStarted && !hasBody && !upgrade && IDEMPOTENT.contains(head.method()) && reroute()) {
+      // The replica went away with the request unanswered (its node died, say): as nginx's proxy_next_upstream, a
+      // request that is safe to repeat goes to another replica.
+      return;
+    }
     replicaBroke(cause);
+  }
+
+  /**
+   * Sends the request to another replica, or holds it for one, after its replica failed it before answering; at most
+   * {@link #MAX_REROUTES} times. Returns false when it may not go again.
+   */
+  private boolean reroute() {
+    if (reroutes >= MAX_REROUTES) {
+      return false;
+    }
+    reroutes++;
+    if (up != null) {
+      detachAndClose();
+    }
+    up = null;
+    upHandler = null;
+    reused = false;
+    retried = false;
+    cancelTimer();
+    slot.release();
+    slot = null;
+    ReplicaSlot free = route.tryAcquire();
+    if (free != null) {
+      forward(free);
+    } else {
+      hold();
+    }
+    return true;
   }
 
   private void replicaBroke(Throwable cause) {

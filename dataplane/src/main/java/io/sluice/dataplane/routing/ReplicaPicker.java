@@ -1,8 +1,9 @@
 package io.sluice.dataplane.routing;
 
 /**
- * Picks the replica with the fewest requests in flight among those under the hard limit. Ties go round the list from
- * a moving start, so that equal replicas share the load instead of the first one taking it all.
+ * Picks the replica with the fewest requests in flight among those under the hard limit, passing over any that refused
+ * a connection lately. Ties go round the list from a moving start, so that equal replicas share the load instead of the
+ * first one taking it all.
  */
 final class ReplicaPicker {
 
@@ -20,7 +21,7 @@ final class ReplicaPicker {
     for (int i = 0; i < n; i++) {
       RoutedReplica candidate = replicas[(start + i) % n];
       int load = candidate.inFlight();
-      if (load < bestLoad) {
+      if (load < bestLoad && !candidate.unreachable()) {
         best = candidate;
         bestLoad = load;
       }

@@ -3,6 +3,7 @@ package io.sluice.dataplane.routing;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -18,6 +19,7 @@ public final class RoutedReplica {
   private final String hostHeader;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Runnable onRelease;
+  private volatile long unreachableUntilNanos;
 
   RoutedReplica(ReplicaId id, SocketAddress address, Runnable onRelease) {
     this.id = id;
@@ -48,6 +50,23 @@ public final class RoutedReplica {
 
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /** How long a replica that refused a connection is passed over, as nginx's {@code fail_timeout}. */
+  public static final long UNREACHABLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  /**
+   * A connection to it was refused or timed out: this node passes it over for a while. Its node may have died, which
+   * the fleet notices only some seconds later; until then no request here is sent to it to fail.
+   */
+  public void markUnreachable(long nowNanos) {
+    unreachableUntilNanos = nowNanos + UNREACHABLE_NANOS;
+  }
+
+  /** Whether it is passed over now; reads the clock only for a replica that was marked. */
+  boolean unreachable() {
+    long until = unreachableUntilNanos;
+    return until != 0 && until - System.nanoTime() > 0;
   }
 
   /** A slot on this replica if it has fewer than {@code limit} requests in flight, else null. */

@@ -6,8 +6,6 @@ import io.sluice.autoscaler.decision.Decision;
 import io.sluice.autoscaler.decision.ScaleDecision;
 import io.sluice.autoscaler.decision.ScalingInputs;
 import io.sluice.autoscaler.decision.ScalingPolicy;
-import io.sluice.autoscaler.metrics.MetricBucket;
-import io.sluice.autoscaler.metrics.MetricWindow;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
@@ -109,25 +107,20 @@ final class AppScaler {
    */
   int decide(Instant now, int waitingForCapacity, String capacityNote) {
     refreshPolicy();
-    MetricWindow window = new MetricWindow(spec.stableWindow());
-    // Nodes publish an app only while it has load there, so a second nobody published was a second of no load. A zero
-    // two seconds back (every node has published that second by now) says so, as the event loops' own zero buckets do.
-    window.add(new MetricBucket(now.getEpochSecond() - 2, 0, 0));
+    List<NodeLoad> loads = load.of(app.spec().id());
     int held = app.route().heldCount();
-    for (NodeLoad nodeLoad : load.of(app.spec().id())) {
-      nodeLoad.buckets().forEach(window::add);
+    for (NodeLoad nodeLoad : loads) {
       if (!nodeLoad.node().equals(load.self())) {
         held += nodeLoad.held();
       }
     }
     List<ReplicaStatus> live = app.liveReplicas();
     int ready = (int) live.stream().filter(r -> r.state() == ReplicaState.READY).count();
-    Duration stableWindow = spec.stableWindow();
-    Duration panicWindow = spec.panicWindow();
-    OptionalDouble stableConcurrency = window.averageConcurrency(now, stableWindow);
-    OptionalDouble panicConcurrency = window.averageConcurrency(now, panicWindow);
-    OptionalDouble stableRate = window.averageRate(now, stableWindow);
-    OptionalDouble panicRate = window.averageRate(now, panicWindow);
+    LoadAverages seen = LoadAverages.of(loads, spec.stableWindow(), spec.panicWindow(), now);
+    OptionalDouble stableConcurrency = seen.stableConcurrency();
+    OptionalDouble panicConcurrency = seen.panicConcurrency();
+    OptionalDouble stableRate = seen.stableRate();
+    OptionalDouble panicRate = seen.panicRate();
     boolean byRate = spec.metric() == ScalingMetric.REQUESTS_PER_SECOND;
     ScalingInputs inputs = new ScalingInputs(ready, live.size() - ready + waitingForCapacity,
         byRate ? stableRate : stableConcurrency, byRate ? panicRate : panicConcurrency, held);
@@ -141,8 +134,7 @@ final class AppScaler {
     if (desired < live.size()) {
       scaleDown(live, live.size() - desired);
     }
-    JsonObject summary = record(now, inputs, result, stableConcurrency, panicConcurrency, stableRate, panicRate,
-        capacityNote);
+    JsonObject summary = record(now, inputs, result, seen, capacityNote);
     publish(new AppDecision(app.spec().id(), decisions.self(), now.toEpochMilli(), desired, result.panicking(), state,
         summary));
     return desired;
@@ -189,8 +181,8 @@ final class AppScaler {
     }
   }
 
-  private JsonObject record(Instant now, ScalingInputs inputs, ScaleDecision result, OptionalDouble stableConcurrency,
-      OptionalDouble panicConcurrency, OptionalDouble stableRate, OptionalDouble panicRate, String capacityNote) {
+  private JsonObject record(Instant now, ScalingInputs inputs, ScaleDecision result, LoadAverages seen,
+      String capacityNote) {
     JsonObject entry = new JsonObject()
         .put("at", now.toString())
         .put("desired", result.desiredReplicas())
@@ -214,11 +206,8 @@ final class AppScaler {
         .put("target_per_replica", spec.targetPerReplica())
         .put("hard_limit", spec.hardLimit())
         .put("stable_window_seconds", spec.stableWindow().toSeconds())
-        .put("observed", new JsonObject()
-            .put("concurrency", new JsonObject().put("stable", orNull(stableConcurrency))
-                .put("panic", orNull(panicConcurrency)))
-            .put("requests_per_second", new JsonObject().put("stable", orNull(stableRate))
-                .put("panic", orNull(panicRate))))
+        .put("panic_window_seconds", spec.panicWindow().toMillis() / 1000.0)
+        .put("observed", seen.json())
         .put("desired", result.desiredReplicas())
         .put("ready", inputs.readyReplicas())
         .put("pending", inputs.pendingReplicas())
@@ -239,10 +228,6 @@ final class AppScaler {
       }
     }
     return false;
-  }
-
-  private static Double orNull(OptionalDouble value) {
-    return value.isPresent() ? value.getAsDouble() : null;
   }
 
   /** The latest state for the admin API; safe to read from any thread. */

@@ -380,6 +380,61 @@ public final class ScalingLoop implements AppScaling {
         .put("decided_here", scaler.deciding()));
   }
 
+  /**
+   * What an outside autoscaler needs to know of an app (KEDA's metrics API scaler, an HPA through a metrics adapter):
+   * its concurrency and request rate over both windows, fleet-wide and per node, its held requests, its replicas
+   * desired, ready and pending, and whether its decider panics. Answered from this node's mirrors of the fleet's
+   * loads and decisions, so any node answers, never with a round trip; the loads are at most a publication tick old.
+   */
+  public Optional<JsonObject> metrics(AppId id) {
+    AppScaler scaler = scalers.get(id);
+    if (scaler == null) {
+      return Optional.empty();
+    }
+    DeployedApp app = scaler.app();
+    DeciderSpec spec = specs.apply(app, app.lastStartup().orElse(Duration.ZERO));
+    Instant now = clock.instant();
+    List<FleetLoad.NodeLoad> loads = load.of(id);
+    JsonArray nodes = new JsonArray();
+    int inFlight = 0;
+    int held = 0;
+    for (FleetLoad.NodeLoad nodeLoad : loads) {
+      int nodeInFlight = nodeLoad.inFlight().values().stream().mapToInt(Integer::intValue).sum();
+      inFlight += nodeInFlight;
+      held += nodeLoad.held();
+      nodes.add(LoadAverages.of(List.of(nodeLoad), spec.stableWindow(), spec.panicWindow(), now).json()
+          .put("node", nodeLoad.node())
+          .put("published_at", Instant.ofEpochMilli(nodeLoad.at()).toString())
+          .put("in_flight", nodeInFlight)
+          .put("queue_depth", nodeLoad.held()));
+    }
+    Optional<FleetDecisions.AppDecision> decision = decisions.of(id);
+    List<io.sluice.autoscaler.replica.ReplicaStatus> live = app.liveReplicas();
+    long ready = live.stream().filter(r -> r.state() == ReplicaState.READY).count();
+    Pending waiting = decisions.placement().waiting().get(id);
+    int waitingCount = waiting == null ? 0 : waiting.count();
+    return Optional.of(new JsonObject()
+        .put("project", id.project())
+        .put("name", id.name())
+        .put("at", now.toString())
+        .put("metric", spec.metric().configName())
+        .put("target_per_replica", spec.targetPerReplica())
+        .put("stable_window_seconds", spec.stableWindow().toMillis() / 1000.0)
+        .put("panic_window_seconds", spec.panicWindow().toMillis() / 1000.0)
+        .put("fleet", LoadAverages.of(loads, spec.stableWindow(), spec.panicWindow(), now).json()
+            .put("in_flight", inFlight)
+            .put("queue_depth", held))
+        .put("nodes", nodes)
+        .put("replicas", new JsonObject()
+            .put("desired", decision.map(FleetDecisions.AppDecision::desired).orElse(null))
+            .put("ready", ready)
+            .put("pending", live.size() - ready + waitingCount)
+            .put("waiting_for_capacity", waitingCount))
+        .put("panicking", decision.map(FleetDecisions.AppDecision::panicking).orElse(false))
+        .put("decider", decision.map(FleetDecisions.AppDecision::decider).orElse(null))
+        .put("decided_at", decision.map(d -> Instant.ofEpochMilli(d.at()).toString()).orElse(null)));
+  }
+
   /** Node pools, their use, and what waits for capacity, as the placing node last published them. */
   public JsonObject capacity() {
     return decisions.placement().pools().copy();

@@ -47,6 +47,24 @@ class AppRouteTest {
   }
 
   @Test
+  void a_replica_that_refused_a_connection_is_passed_over_for_a_while() {
+    AppRoute route = route(10, 10, new NodeDrain());
+    ready(route, "gone");
+    ready(route, "alive");
+    ReplicaSlot first = route.tryAcquire();
+    RoutedReplica gone = route.readyReplicas().stream().filter(r -> r.id().name().equals("gone")).findFirst()
+        .orElseThrow();
+    gone.markUnreachable(System.nanoTime());
+    first.release();
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(route.tryAcquire().replica().id().name()).isEqualTo("alive");
+    }
+    gone.markUnreachable(System.nanoTime() - RoutedReplica.UNREACHABLE_NANOS);
+    assertThat(route.tryAcquire().replica().id().name()).as("passed over no longer").isEqualTo("gone");
+  }
+
+  @Test
   void a_slot_goes_to_the_replica_with_the_fewest_requests_in_flight() {
     AppRoute route = route(10, 10, new NodeDrain());
     ready(route, "busy");
