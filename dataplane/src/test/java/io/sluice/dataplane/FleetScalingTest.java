@@ -102,6 +102,36 @@ class FleetScalingTest {
     }
   }
 
+  @Test
+  void the_nodes_split_a_replicas_hard_limit_so_that_it_never_gets_more_at_once() throws Exception {
+    Path folder = TestNode.appFolder(temp, "shared", "cerebrium.toml", config(1) + """
+        max_replicas = 1
+        replica_concurrency = 2
+        """);
+    try (TestFleet fleet = new TestFleet(temp.resolve("fleet"))) {
+      TestNode a = fleet.start(0);
+      TestNode b = fleet.start(1);
+      a.deploy(folder);
+      await().atMost(Duration.ofSeconds(30)).until(() -> readyNames(a).size() == 1 && readyNames(b).size() == 1);
+
+      List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        TestNode node = i % 2 == 0 ? a : b;
+        answers.add(node.http().sendAsync(HttpRequest.newBuilder(
+                URI.create(node.publicUrl() + "/v4/local/shared/predict?latency_ms=300"))
+            .header("Authorization", "Bearer " + a.apiKey()).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      for (var answer : answers) {
+        assertThat(answer.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      }
+
+      JsonObject stats = new JsonObject(call(a, a.apiKey(), "/stats").body());
+      assertThat(stats.getInteger("requests")).isEqualTo(8);
+      assertThat(stats.getInteger("max_in_flight")).as("the replica's own count of requests at once").isEqualTo(2);
+    }
+  }
+
   private static String config(int minReplicas) {
     return """
         [cerebrium.deployment]

@@ -98,6 +98,7 @@ public final class FleetLoad {
   private final List<Consumer<NodeLoad>> listeners = new CopyOnWriteArrayList<>();
   private final ExecutorService writer;
   private UUID entryListener;
+  private UUID membershipListener;
 
   public FleetLoad(HazelcastInstance hazelcast) {
     this.hazelcast = hazelcast;
@@ -114,7 +115,7 @@ public final class FleetLoad {
   public CompletableFuture<Void> start() {
     return CompletableFuture.runAsync(() -> {
       entryListener = map.addEntryListener(new Changes(), true);
-      hazelcast.getCluster().addMembershipListener(new Members());
+      membershipListener = hazelcast.getCluster().addMembershipListener(new Members());
       for (String value : map.values()) {
         NodeLoad load = NodeLoad.parse(value);
         mirror.put(load.key(), load);
@@ -123,7 +124,7 @@ public final class FleetLoad {
   }
 
   public void close() {
-    OrderedWriter.close(writer, map, entryListener);
+    OrderedWriter.close(writer, map, entryListener, hazelcast, membershipListener);
   }
 
   /** Publishes this node's load for an app: in this node's mirror at once, in the fleet's map soon after. */

@@ -110,6 +110,7 @@ public final class FleetReplicaRegistry {
   private final List<Consumer<Placed>> listeners = new CopyOnWriteArrayList<>();
   private final ExecutorService writer;
   private UUID entryListener;
+  private UUID membershipListener;
 
   public FleetReplicaRegistry(HazelcastInstance hazelcast, InstantSource clock) {
     this.hazelcast = hazelcast;
@@ -136,7 +137,7 @@ public final class FleetReplicaRegistry {
   public CompletableFuture<Void> start() {
     return CompletableFuture.runAsync(() -> {
       entryListener = map.addEntryListener(new Changes(), true);
-      hazelcast.getCluster().addMembershipListener(new Members());
+      membershipListener = hazelcast.getCluster().addMembershipListener(new Members());
       for (String value : map.values()) {
         apply(Placed.parse(value));
       }
@@ -144,7 +145,7 @@ public final class FleetReplicaRegistry {
   }
 
   public void close() {
-    OrderedWriter.close(writer, map, entryListener);
+    OrderedWriter.close(writer, map, entryListener, hazelcast, membershipListener);
   }
 
   /**

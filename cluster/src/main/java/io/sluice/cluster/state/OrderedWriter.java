@@ -1,5 +1,6 @@
 package io.sluice.cluster.state;
 
+import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,23 @@ public final class OrderedWriter {
       thread.setDaemon(true);
       return thread;
     });
+  }
+
+  /**
+   * Stops listening to the fleet's membership first, so that nothing is handed to the thread once it has stopped (a
+   * closed registry must not be the one that cleans up after a member that left), then as {@link #close(ExecutorService,
+   * IMap, UUID)}.
+   */
+  public static void close(ExecutorService writer, IMap<?, ?> map, UUID listener, HazelcastInstance hazelcast,
+      UUID membershipListener) {
+    try {
+      if (membershipListener != null) {
+        hazelcast.getCluster().removeMembershipListener(membershipListener);
+      }
+    } catch (RuntimeException e) {
+      // The fleet is already gone.
+    }
+    close(writer, map, listener);
   }
 
   /** Stops listening to the map, then ends the thread; a fleet that is already gone has nothing left to stop. */

@@ -42,6 +42,7 @@ public final class AppRoute {
   private final Set<RoutedReplica> retiring = ConcurrentHashMap.newKeySet();
   private volatile Runnable onDemand = () -> { };
   private volatile boolean failed;
+  private int newReplicaShare = -1;
 
   /**
    * @param eventLoops how many event loops meter this app (one accumulator each, touched by its loop only)
@@ -135,6 +136,19 @@ public final class AppRoute {
     }
   }
 
+  /**
+   * Sets this node's part of each ready replica's hard limit ({@link SlotShares}), in a fleet of {@code members}; a
+   * replica that becomes ready before the next call gets an even part. Held requests get the slots a larger part frees.
+   */
+  public synchronized void share(Map<String, Integer> parts, int members) {
+    newReplicaShare = members <= 1 ? -1 : Math.max(1, hardLimit / members);
+    for (RoutedReplica replica : ready) {
+      Integer part = parts.get(replica.id().name());
+      replica.share(part == null ? newReplicaShare : part);
+    }
+    dispatchHeld();
+  }
+
   public List<RoutedReplica> readyReplicas() {
     return List.of(ready);
   }
@@ -142,7 +156,9 @@ public final class AppRoute {
   public synchronized void markReady(ReplicaId id, SocketAddress address) {
     List<RoutedReplica> next = new ArrayList<>(List.of(ready));
     next.removeIf(r -> r.id().equals(id));
-    next.add(new RoutedReplica(id, address, this::dispatchHeld));
+    RoutedReplica replica = new RoutedReplica(id, address, this::dispatchHeld);
+    replica.share(newReplicaShare);
+    next.add(replica);
     ready = next.toArray(NONE);
     dispatchHeld();
   }

@@ -20,6 +20,8 @@ public final class RoutedReplica {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Runnable onRelease;
   private volatile long unreachableUntilNanos;
+  /** This node's part of the replica's hard limit in a fleet ({@link SlotShares}); negative: all of it. */
+  private volatile int share = -1;
 
   RoutedReplica(ReplicaId id, SocketAddress address, Runnable onRelease) {
     this.id = id;
@@ -69,8 +71,20 @@ public final class RoutedReplica {
     return until != 0 && until - System.nanoTime() > 0;
   }
 
-  /** A slot on this replica if it has fewer than {@code limit} requests in flight, else null. */
-  ReplicaSlot tryAcquire(int limit, NodeDrain node) {
+  /** How many requests this node may have in flight on it, given the app's hard limit. */
+  int limit(int hardLimit) {
+    int part = share;
+    return part < 0 ? hardLimit : part;
+  }
+
+  /** Sets this node's part of the hard limit; negative gives it all of it again. */
+  void share(int part) {
+    share = part;
+  }
+
+  /** A slot on this replica if it has fewer than this node's part of {@code hardLimit} in flight, else null. */
+  ReplicaSlot tryAcquire(int hardLimit, NodeDrain node) {
+    int limit = limit(hardLimit);
     while (true) {
       int current = inFlight.get();
       if (current >= limit) {

@@ -22,6 +22,8 @@ import io.sluice.dataplane.apps.AppDeployer;
 import io.sluice.dataplane.apps.AppScaling;
 import io.sluice.dataplane.apps.AppState;
 import io.sluice.dataplane.apps.DeployedApp;
+import io.sluice.dataplane.routing.AppRoute;
+import io.sluice.dataplane.routing.SlotShares;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -30,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -142,9 +145,33 @@ public final class ScalingLoop implements AppScaling {
 
   private void publishLoads() {
     long now = clock.millis();
+    List<String> members = fleet.memberIds();
     for (AppScaler scaler : scalers.values()) {
       publisher.publish(scaler.app(), now);
+      shareSlots(scaler.app().route(), members);
     }
+  }
+
+  /**
+   * Takes this node's part of each ready replica's hard limit, from every member's demand as last published
+   * ({@link SlotShares}); a node alone takes all of it.
+   */
+  private void shareSlots(AppRoute route, List<String> members) {
+    List<String> replicas = new ArrayList<>();
+    route.readyReplicas().forEach(replica -> replicas.add(replica.id().name()));
+    if (replicas.isEmpty() || members.size() <= 1) {
+      // No replica to share yet: the fleet's size still sets the part a replica that becomes ready starts with.
+      route.share(Map.of(), members.size());
+      return;
+    }
+    Collections.sort(replicas);
+    Map<String, Integer> demand = new HashMap<>();
+    for (FleetLoad.NodeLoad nodeLoad : load.of(route.spec().id())) {
+      demand.put(nodeLoad.node(), nodeLoad.held()
+          + nodeLoad.inFlight().values().stream().mapToInt(Integer::intValue).sum());
+    }
+    demand.put(load.self(), route.heldCount() + route.inFlight());
+    route.share(SlotShares.of(route.hardLimit(), members, load.self(), demand, replicas), members.size());
   }
 
   /**
