@@ -136,7 +136,9 @@ class FleetProcessesTest {
     for (NodeProcess node : nodes) {
       loads.add(Load.start(node, nodes.get(0).apiKey(), 2));
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> loads.stream().allMatch(load -> load.ok.get() > 5));
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(loads)
+        .allSatisfy(load -> assertThat(load.ok.get()).as("answers through %s; errors %s", load.node.publicUrl(),
+            load.errors).isGreaterThan(5)));
 
     NodeProcess decider = nodes.stream().filter(node -> decidesFor(node).contains(APP)).findFirst().orElseThrow();
     List<NodeProcess> survivors = nodes.stream().filter(node -> node != decider).toList();
