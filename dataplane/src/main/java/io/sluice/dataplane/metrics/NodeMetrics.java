@@ -19,8 +19,8 @@ import java.util.UUID;
  * scraped at {@code GET /metrics} on the admin port.
  *
  * <p>Vert.x meters what runs on Vert.x: the admin HTTP server ({@code vertx_http_server_*}), the HTTP clients that
- * probe replicas ({@code vertx_http_client_*}), the clustered event bus ({@code vertx_eventbus_*}, {@code
- * vertx_net_*}) and the worker pools ({@code vertx_pool_*}). The public port is not a Vert.x HTTP server but a Netty
+ * probe replicas ({@code vertx_http_client_*}), the worker pools ({@code vertx_pool_*}) and the event bus
+ * ({@code vertx_eventbus_*}, once anything uses it). The public port is not a Vert.x HTTP server but a Netty
  * pipeline of Sluice's own ({@code PublicServer}), so {@code vertx_http_server_*} covers the admin port only; the
  * public port's traffic is in the {@code sluice_app_*} series.
  *
