@@ -199,7 +199,7 @@ public final class AppRoute {
 
   /**
    * Requests this node has on the app's replicas now, those taken out of routing but not yet done included; unlike
-   * {@link #inFlightByReplica()} it allocates nothing and changes nothing.
+   * {@link #inFlightByReplica()} it changes nothing, so a scrape may call it from any thread.
    */
   public int onReplicas() {
     int sum = inFlight();
