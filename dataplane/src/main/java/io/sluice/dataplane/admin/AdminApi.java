@@ -39,6 +39,7 @@ import java.util.function.Supplier;
  *
  * <pre>
  * GET    /health, /ready                            /ready is 503 while the node drains
+ * GET    /metrics                                   Prometheus text; mounted by the node from its NodeMetrics
  * GET    /v1/apps                                   apps with state, URL, replicas
  * GET    /v1/capacity                               node pools, GPUs used, replicas waiting for capacity
  * GET    /v1/fleet                                  the fleet's name and members, this node first
@@ -54,8 +55,8 @@ import java.util.function.Supplier;
  * GET, POST /v1/projects/{project}/api-keys, DELETE .../api-keys/{id}   see {@link ApiKeyRoutes}
  * </pre>
  *
- * <p>Every {@code /v1} route wants the admin token as {@code Authorization: Bearer}; {@code /health} and
- * {@code /ready} are open, for probes.
+ * <p>Every {@code /v1} route wants the admin token as {@code Authorization: Bearer}; {@code /health},
+ * {@code /ready} and {@code /metrics} are open, for probes and Prometheus.
  */
 public final class AdminApi {
 

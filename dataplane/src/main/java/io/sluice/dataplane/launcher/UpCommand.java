@@ -7,6 +7,7 @@ import io.sluice.config.NodeConfigReader;
 import io.sluice.dataplane.auth.AdminToken;
 import io.sluice.dataplane.auth.AuthOptions;
 import io.sluice.dataplane.auth.NodeCredentials;
+import io.sluice.dataplane.metrics.MetricsOptions;
 import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
 import io.sluice.dataplane.scaling.ScalingOptions;
@@ -100,6 +101,11 @@ final class UpCommand implements Callable<Integer> {
       description = "Nodes join only a fleet of the same name (default: ${DEFAULT-VALUE}).")
   String fleetName;
 
+  @Option(names = "--metrics-max-apps", defaultValue = "" + MetricsOptions.DEFAULT_MAX_APPS_WITH_SERIES,
+      description = "How many apps get series of their own at the admin port's /metrics; the rest are counted "
+          + "under app=\"_other\" (default: ${DEFAULT-VALUE}).")
+  int metricsMaxApps;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -114,6 +120,7 @@ final class UpCommand implements Callable<Integer> {
         .auth(authOptions(nodeConfig.auth()))
         .fleet(FleetOptions.alone().named(fleetName).joining(fleetHost, fleetPort, join))
         .adminToken(Optional.ofNullable(System.getenv(AdminToken.ENV)))
+        .metrics(new MetricsOptions(metricsMaxApps))
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.
     CompletableFuture<SluiceNode> started = new CompletableFuture<>();

@@ -2,6 +2,7 @@ package io.sluice.dataplane.node;
 
 import io.sluice.cluster.fleet.FleetOptions;
 import io.sluice.dataplane.auth.AuthOptions;
+import io.sluice.dataplane.metrics.MetricsOptions;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.replica.local.ProbeTimings;
 import io.sluice.dataplane.scaling.ScalingOptions;
@@ -28,6 +29,7 @@ import java.util.Optional;
  * @param auth the JWT issuers the public port trusts besides the node's own API keys
  * @param adminToken the admin API's credential when the operator sets it; else the node makes one
  * @param fleet how the node finds the other nodes of its fleet; alone on loopback by default
+ * @param metrics how many apps get series of their own at the admin port's {@code /metrics}
  */
 public record NodeOptions(
     String publicHost,
@@ -48,7 +50,8 @@ public record NodeOptions(
     ClientLimits limits,
     AuthOptions auth,
     Optional<String> adminToken,
-    FleetOptions fleet) {
+    FleetOptions fleet,
+    MetricsOptions metrics) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -70,6 +73,7 @@ public record NodeOptions(
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(adminToken, "adminToken");
     Objects.requireNonNull(fleet, "fleet");
+    Objects.requireNonNull(metrics, "metrics");
   }
 
   /** Everything but the admin token's value, so that logging the options cannot leak it. */
@@ -79,7 +83,7 @@ public record NodeOptions(
         + ", stateDir=" + stateDir + ", appsDir=" + appsDir + ", eventLoops=" + eventLoops + ", scaling=" + scaling
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
         + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
-        + ", fleet=" + fleet + "]";
+        + ", fleet=" + fleet + ", metrics=" + metrics + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -96,7 +100,8 @@ public record NodeOptions(
     return new NodeOptions("0.0.0.0", 8080, "127.0.0.1", 9090, stateDir, Optional.empty(),
         Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
-        ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone());
+        ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone(),
+        MetricsOptions.defaults());
   }
 
   public Builder toBuilder() {
@@ -124,6 +129,7 @@ public record NodeOptions(
     private AuthOptions auth;
     private Optional<String> adminToken;
     private FleetOptions fleet;
+    private MetricsOptions metrics;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -145,10 +151,16 @@ public record NodeOptions(
       auth = from.auth;
       adminToken = from.adminToken;
       fleet = from.fleet;
+      metrics = from.metrics;
     }
 
     public Builder fleet(FleetOptions options) {
       fleet = options;
+      return this;
+    }
+
+    public Builder metrics(MetricsOptions options) {
+      metrics = options;
       return this;
     }
 
@@ -219,7 +231,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken, fleet);
+          limits, auth, adminToken, fleet, metrics);
     }
   }
 }

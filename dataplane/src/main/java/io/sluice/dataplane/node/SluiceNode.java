@@ -12,6 +12,8 @@ import io.sluice.dataplane.apps.AppDeployer;
 import io.sluice.dataplane.apps.AppFiles;
 import io.sluice.dataplane.auth.Authenticator;
 import io.sluice.dataplane.auth.NodeCredentials;
+import io.sluice.dataplane.metrics.AppSeries;
+import io.sluice.dataplane.metrics.NodeMetrics;
 import io.sluice.dataplane.proxy.PublicServer;
 import io.sluice.dataplane.replica.local.LocalProcessProvider;
 import io.sluice.dataplane.replica.local.ReplicaLogs;
@@ -92,13 +94,16 @@ public final class SluiceNode {
     Fleet fleet = Fleet.create(options.fleet());
     vertxOptions.setEventLoopPoolSize(options.eventLoops()).getEventBusOptions()
         .setHost(options.fleet().host()).setPort(0);
-    return Vertx.builder().with(vertxOptions).withClusterManager(fleet.clusterManager()).buildClustered()
-        .compose(vertx -> startOn(vertx, fleet, options));
+    NodeMetrics metrics = NodeMetrics.create(options.metrics());
+    return Vertx.builder().with(metrics.enable(vertxOptions)).withMetrics(metrics.vertxMetrics())
+        .withClusterManager(fleet.clusterManager()).buildClustered()
+        .compose(vertx -> startOn(vertx, fleet, options, metrics));
   }
 
-  private static Future<SluiceNode> startOn(Vertx vertx, Fleet fleet, NodeOptions options) {
+  private static Future<SluiceNode> startOn(Vertx vertx, Fleet fleet, NodeOptions options, NodeMetrics metrics) {
     InstantSource clock = InstantSource.system();
     AppDirectory directory = new AppDirectory();
+    AppSeries appSeries = metrics.follow(directory);
     var hazelcast = fleet.clusterManager().getHazelcastInstance();
     Path fleetState = options.stateDir().resolve("fleet");
     FleetMap credentialMap = new FleetMap(hazelcast, "sluice.credentials", fleetState.resolve("credentials"), clock);
@@ -112,7 +117,8 @@ public final class SluiceNode {
         }, false));
     AppDeployer deployer = new AppDeployer(vertx, directory, new AppFiles(options.stateDir()), secrets, clock,
         options.replicaStopGrace(),
-        spec -> new AppRoute(spec, options.eventLoops(), options.maxHeldPerApp(), drain), catalog);
+        spec -> new AppRoute(spec, options.eventLoops(), options.maxHeldPerApp(), drain,
+            appSeries.meters(spec.id())), catalog);
     FleetReplicaRegistry registry = new FleetReplicaRegistry(hazelcast, clock);
     FleetLoad load = new FleetLoad(hazelcast);
     FleetDecisions decisions = new FleetDecisions(hazelcast);
@@ -161,7 +167,8 @@ public final class SluiceNode {
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
               scaling::metrics, scaling::capacity, node::fleetJson);
           scaling.start();
-          node.admin = new AdminServerVerticle(v -> api.router(), options.adminHost(), options.adminPort());
+          node.admin = new AdminServerVerticle(v -> metrics.mount(api.router()), options.adminHost(),
+              options.adminPort());
           return vertx.deployVerticle(node.admin);
         })
         .compose(adminDeployed -> PublicServer.start(vertx, directory, drain,

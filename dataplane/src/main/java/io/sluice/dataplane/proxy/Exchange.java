@@ -20,6 +20,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.autoscaler.metrics.ConcurrencyAccumulator;
+import io.sluice.dataplane.metrics.AppMeters;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.HeldRequest;
 import io.sluice.dataplane.routing.ReplicaSlot;
@@ -59,6 +60,7 @@ final class Exchange {
   private final String upstreamUri;
   private final String requestId;
   private final ConcurrencyAccumulator meter;
+  private final AppMeters requestMeters;
   private final boolean hasBody;
   private final boolean bodiless;
   private final boolean http10;
@@ -82,6 +84,11 @@ final class Exchange {
   private boolean finished;
   private long lastUpstreamNanos;
   private long bodyBytes;
+  private long startNanos;
+  /** When a WebSocket's 101 went out: its latency ends there, not when the socket closes. */
+  private long switchedNanos;
+  /** The status sent to the client, 0 while none has been. */
+  private int status;
 
   /**
    * @param hasBody whether a body follows the head (as the connection already worked out)
@@ -98,6 +105,7 @@ final class Exchange {
     this.requestId = requestId;
     this.keepAlive = keepAlive;
     this.meter = loop.meter(route);
+    this.requestMeters = route.requestMeters();
     this.hasBody = hasBody;
     this.bodiless = head.method() == HttpMethod.HEAD;
     this.http10 = head.protocolVersion() == HttpVersion.HTTP_1_0;
@@ -107,6 +115,7 @@ final class Exchange {
 
   void start() {
     long now = System.nanoTime();
+    startNanos = now;
     meter.change(now, 1);
     meter.request(now);
     ReplicaSlot free = route.tryAcquire();
@@ -340,6 +349,8 @@ final class Exchange {
   private void switchToWebSocket(HttpResponse response) {
     cancelTimer();
     responseStarted = true;
+    status = 101;
+    switchedNanos = System.nanoTime();
     HttpHeaders headers = response.headers();
     boolean extensions = headers.contains(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS);
     HopByHopHeaders.strip(headers);
@@ -367,7 +378,7 @@ final class Exchange {
     upstreamKeepAlive = HttpUtil.isKeepAlive(response) && !upgrade;
     HopByHopHeaders.strip(headers);
     headers.set(X_REQUEST_ID, requestId);
-    int status = response.status().code();
+    status = response.status().code();
     boolean noBody = bodiless || status == 204 || status == 304;
     if (!noBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       if (http10) {
@@ -532,6 +543,7 @@ final class Exchange {
     if (responseStarted) {
       down.close();
     } else {
+      this.status = status;
       boolean close = !keepAlive || (hasBody && !requestComplete);
       Object reply = ErrorReply.response(status, code, message, requestId, retryAfterSeconds, close);
       if (close) {
@@ -565,17 +577,20 @@ final class Exchange {
     }
   }
 
-  /** The one place an exchange ends: the slot goes back and the meter closes, once. */
+  /** The one place an exchange ends: the slot goes back, the meter closes and the request is counted, once. */
   private void finish() {
     if (finished) {
       return;
     }
     finished = true;
     cancelTimer();
-    meter.change(System.nanoTime(), -1);
+    long now = System.nanoTime();
+    meter.change(now, -1);
     if (slot != null) {
       slot.release();
     }
+    // After the release, so that a scrape that sees the request counted sees it off its replica too.
+    requestMeters.ended(status, (status == 101 ? switchedNanos : now) - startNanos);
     client.exchangeEnded(this);
   }
 }

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The apps a node routes to, and how a public URI maps onto one of them.
@@ -19,13 +20,23 @@ public final class AppDirectory {
   private static final String PREFIX = "/v4/";
 
   private final Map<String, AppRoute> routes = new ConcurrentHashMap<>();
+  private volatile Consumer<AppId> onRemoved = id -> { };
 
+  /** Routes the app by this route from now on; a redeploy replaces the app's previous route. */
   public void put(AppRoute route) {
     routes.put(route.spec().id().key(), route);
   }
 
+  /** Stops routing the app (it was undeployed), unless a newer route has replaced {@code expected} meanwhile. */
   public void remove(AppId id, AppRoute expected) {
-    routes.remove(id.key(), expected);
+    if (routes.remove(id.key(), expected)) {
+      onRemoved.accept(id);
+    }
+  }
+
+  /** Called with every app that stops being routed (not with a redeploy, which replaces the route). */
+  public void onRemoved(Consumer<AppId> listener) {
+    this.onRemoved = listener;
   }
 
   public Optional<AppRoute> get(AppId id) {

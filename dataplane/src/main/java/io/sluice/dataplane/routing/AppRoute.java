@@ -5,6 +5,7 @@ import io.sluice.autoscaler.metrics.MetricBucket;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.config.AppSpec;
 import io.sluice.config.ConfigFormat;
+import io.sluice.dataplane.metrics.AppMeters;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,6 +38,7 @@ public final class AppRoute {
   private final ReplicaPicker picker = new ReplicaPicker();
   private final HoldQueue held;
   private final ConcurrencyAccumulator[] meters;
+  private final AppMeters requestMeters;
   private final ConcurrentLinkedQueue<MetricBucket> closedBuckets = new ConcurrentLinkedQueue<>();
   private volatile RoutedReplica[] ready = NONE;
   private final Set<RoutedReplica> retiring = ConcurrentHashMap.newKeySet();
@@ -44,13 +46,20 @@ public final class AppRoute {
   private volatile boolean failed;
   private int newReplicaShare = -1;
 
+  /** A route whose requests are not exported as metrics (tests, benchmarks). */
+  public AppRoute(AppSpec spec, int eventLoops, int maxHeld, NodeDrain node) {
+    this(spec, eventLoops, maxHeld, node, AppMeters.NONE);
+  }
+
   /**
    * @param eventLoops how many event loops meter this app (one accumulator each, touched by its loop only)
    * @param maxHeld how many requests may wait for a slot
    * @param node the node's count of requests in flight, which every slot joins
+   * @param requestMeters where the app's requests end, for the node's {@code /metrics}
    */
-  public AppRoute(AppSpec spec, int eventLoops, int maxHeld, NodeDrain node) {
+  public AppRoute(AppSpec spec, int eventLoops, int maxHeld, NodeDrain node, AppMeters requestMeters) {
     this.spec = spec;
+    this.requestMeters = requestMeters;
     this.node = node;
     this.truss = spec.format() == ConfigFormat.TRUSS_YAML;
     this.timeoutMillis = spec.requestTimeout().toMillis();
@@ -118,6 +127,11 @@ public final class AppRoute {
 
   public int heldCount() {
     return held.depth();
+  }
+
+  /** The meters every request to the app ends in; the exchange records into them without any lookup. */
+  public AppMeters requestMeters() {
+    return requestMeters;
   }
 
   /** Hands free slots to held requests, oldest first. */
@@ -192,6 +206,23 @@ public final class AppRoute {
       counts.merge(replica.id().name(), replica.inFlight(), Integer::sum);
     }
     return counts;
+  }
+
+  /** How many replicas requests are routed to now. */
+  public int readyCount() {
+    return ready.length;
+  }
+
+  /**
+   * Requests this node has on the app's replicas now, those taken out of routing but not yet done included; unlike
+   * {@link #inFlightByReplica()} it changes nothing, so a scrape may call it from any thread.
+   */
+  public int onReplicas() {
+    int sum = inFlight();
+    for (RoutedReplica replica : retiring) {
+      sum += replica.inFlight();
+    }
+    return sum;
   }
 
   /** Requests this node has in flight on the app's ready replicas. */

@@ -1,0 +1,26 @@
+package io.sluice.dataplane.metrics;
+
+/**
+ * How many apps get series of their own at the node's {@code /metrics}.
+ *
+ * <p>Each app with series costs Prometheus about 30 of them (6 status-class counters, 15 latency buckets with count,
+ * sum and max, 3 gauges), so the default cap of 500 apps is about 15,000 series per node. Apps deployed past the cap
+ * share one set of series labelled {@code project="_other", app="_other"} (names of real apps cannot start with
+ * {@code _}), so that the node's totals stay whole, and {@code sluice_apps_unlabelled} counts them.
+ *
+ * @param maxAppsWithSeries how many apps may have series of their own; 0 puts every app under {@code _other}
+ */
+public record MetricsOptions(int maxAppsWithSeries) {
+
+  public static final int DEFAULT_MAX_APPS_WITH_SERIES = 500;
+
+  public MetricsOptions {
+    if (maxAppsWithSeries < 0) {
+      throw new IllegalArgumentException("maxAppsWithSeries: " + maxAppsWithSeries + " (expected: >= 0)");
+    }
+  }
+
+  public static MetricsOptions defaults() {
+    return new MetricsOptions(DEFAULT_MAX_APPS_WITH_SERIES);
+  }
+}
