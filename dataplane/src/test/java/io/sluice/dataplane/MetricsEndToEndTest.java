@@ -98,6 +98,8 @@ class MetricsEndToEndTest {
     assertThat(value(scrape, "sluice_app_request_duration_seconds_sum", "counted")).isGreaterThanOrEqualTo(1.5);
     assertThat(value(scrape, "sluice_app_requests_held", "counted")).isZero();
     assertThat(value(scrape, "sluice_app_replicas_ready", "counted")).isEqualTo(1);
+    assertThat(value(scrape, "sluice_app_replicas_desired", "counted")).as("the decider's count").isEqualTo(1);
+    assertThat(value(scrape, "sluice_app_panicking", "counted")).isZero();
     assertThat(scrape.value("sluice_apps_unlabelled")).hasValue(0);
   }
 

@@ -167,6 +167,12 @@ public final class AppSeries {
     all.add(Gauge.builder("sluice.app.replicas.ready", gauges.apply(AppRoute::readyCount))
         .description("Ready replicas this node routes the app's requests to")
         .tags(tags).register(registry));
+    all.add(Gauge.builder("sluice.app.replicas.desired", gauges.apply(AppRoute::desiredReplicas))
+        .description("Replicas the app's decider wants, as of its latest decision (the same on every node)")
+        .tags(tags).register(registry));
+    all.add(Gauge.builder("sluice.app.panicking", gauges.apply(AppRoute::panicking))
+        .description("1 while the app's decider is in panic mode, else 0")
+        .tags(tags).register(registry));
     return new Labelled(new AppMeters(counters, duration), List.copyOf(all));
   }
 

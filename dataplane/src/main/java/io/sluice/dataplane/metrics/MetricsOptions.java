@@ -4,7 +4,7 @@ package io.sluice.dataplane.metrics;
  * How many apps get series of their own at the node's {@code /metrics}.
  *
  * <p>Each app with series costs Prometheus about 30 of them (6 status-class counters, 15 latency buckets with count,
- * sum and max, 3 gauges), so the default cap of 500 apps is about 15,000 series per node. Apps deployed past the cap
+ * sum and max, 5 gauges), so the default cap of 500 apps is about 15,000 series per node. Apps deployed past the cap
  * share one set of series labelled {@code project="_other", app="_other"} (names of real apps cannot start with
  * {@code _}), so that the node's totals stay whole, and {@code sluice_apps_unlabelled} counts them.
  *

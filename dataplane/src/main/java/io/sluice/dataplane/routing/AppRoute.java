@@ -45,6 +45,8 @@ public final class AppRoute {
   private volatile Runnable onDemand = () -> { };
   private volatile boolean failed;
   private int newReplicaShare = -1;
+  private volatile int desiredReplicas;
+  private volatile int panicking;
 
   /** A route whose requests are not exported as metrics (tests, benchmarks). */
   public AppRoute(AppSpec spec, int eventLoops, int maxHeld, NodeDrain node) {
@@ -209,6 +211,21 @@ public final class AppRoute {
   }
 
   /** How many replicas requests are routed to now. */
+  /** The app's decider's latest count and panic state, wherever it runs, for the node's metrics. */
+  public void decided(int desired, boolean panic) {
+    desiredReplicas = desired;
+    panicking = panic ? 1 : 0;
+  }
+
+  public int desiredReplicas() {
+    return desiredReplicas;
+  }
+
+  /** 1 while the app's decider panics, else 0. */
+  public int panicking() {
+    return panicking;
+  }
+
   public int readyCount() {
     return ready.length;
   }

@@ -149,6 +149,8 @@ public final class ScalingLoop implements AppScaling {
     for (AppScaler scaler : scalers.values()) {
       publisher.publish(scaler.app(), now);
       shareSlots(scaler.app().route(), members);
+      decisions.of(scaler.app().spec().id())
+          .ifPresent(decision -> scaler.app().route().decided(decision.desired(), decision.panicking()));
     }
   }
 

@@ -101,7 +101,8 @@ class AppSeriesTest {
     series.removed(app("gone"));
 
     assertThat(scrape().labelled("app", "gone")).isEmpty();
-    assertThat(registry.getMeters()).hasSize(before - AppMeters.STATUS_CLASSES.length - 4);
+    assertThat(registry.getMeters()).as("its counters, its timer and its five gauges are gone")
+        .hasSize(before - AppMeters.STATUS_CLASSES.length - 6);
   }
 
   @Test
