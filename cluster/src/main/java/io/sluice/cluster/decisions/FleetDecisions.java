@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,21 +56,29 @@ public final class FleetDecisions {
    * @param decider the node that made it
    * @param at when (epoch milliseconds)
    * @param desired the replica count wanted, replicas waiting for capacity included
+   * @param stopping the replicas it has ordered to stop that were not gone yet: the placer holds back from an app whose
+   *     stopping replicas this decision does not list all of, since a newer decision is then on its way
    * @param state what the policy carries to its next decision
    * @param summary what the decider saw and decided, as the admin API shows it
    */
-  public record AppDecision(AppId app, String decider, long at, int desired, boolean panicking, DeciderState state,
-      JsonObject summary) {
+  public record AppDecision(AppId app, String decider, long at, int desired, Set<String> stopping,
+      boolean panicking, DeciderState state, JsonObject summary) {
+
+    public AppDecision {
+      stopping = Set.copyOf(stopping);
+    }
 
     String json() {
       return new JsonObject().put("project", app.project()).put("app", app.name()).put("decider", decider)
-          .put("at", at).put("desired", desired).put("panicking", panicking).put("state", encode(state))
-          .put("summary", summary).encode();
+          .put("at", at).put("desired", desired).put("stopping", new JsonArray(List.copyOf(new TreeSet<>(stopping))))
+          .put("panicking", panicking).put("state", encode(state)).put("summary", summary).encode();
     }
 
     static AppDecision parse(JsonObject json) {
+      Set<String> stopping = new TreeSet<>();
+      json.getJsonArray("stopping").forEach(name -> stopping.add((String) name));
       return new AppDecision(new AppId(json.getString("project"), json.getString("app")), json.getString("decider"),
-          json.getLong("at"), json.getInteger("desired"), json.getBoolean("panicking"),
+          json.getLong("at"), json.getInteger("desired"), stopping, json.getBoolean("panicking"),
           decode(json.getJsonObject("state")), json.getJsonObject("summary"));
     }
   }

@@ -55,7 +55,7 @@ class FleetDecisionsTest {
     DeciderState state = new DeciderState(Optional.of(T), 4,
         List.of(new DesiredAt(T.minusSeconds(4), 6), new DesiredAt(T, 4)), true, Optional.of(T.minusSeconds(60)),
         Optional.empty(), Optional.of(T.minusMillis(1500)));
-    AppDecision decision = new AppDecision(APP, a.self(), T.toEpochMilli(), 4, true, state,
+    AppDecision decision = new AppDecision(APP, a.self(), T.toEpochMilli(), 4, java.util.Set.of("a-7", "a-9"), true, state,
         new JsonObject().put("reason", "panic"));
 
     a.publish(decision);

@@ -148,6 +148,13 @@ public final class DeployedApp {
     return draining.size();
   }
 
+  /** The names of the replicas ordered to stop that are not gone yet. */
+  public synchronized java.util.Set<String> drainingNames() {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    draining.forEach(id -> names.add(id.name()));
+    return names;
+  }
+
   /** Whether the replica still occupies capacity: known, and neither failed for good nor stopped. */
   public synchronized boolean holdsCapacity(ReplicaId id) {
     ReplicaStatus status = replicas.get(id);

@@ -131,12 +131,13 @@ final class AppScaler {
     if (app.state() == AppState.FAILED) {
       desired = Math.min(desired, live.size());
     }
+    java.util.Set<String> stopping = new java.util.TreeSet<>(app.drainingNames());
     if (desired < live.size()) {
-      scaleDown(live, live.size() - desired);
+      stopping.addAll(scaleDown(live, live.size() - desired));
     }
     JsonObject summary = record(now, inputs, result, seen, capacityNote);
-    publish(new AppDecision(app.spec().id(), decisions.self(), now.toEpochMilli(), desired, result.panicking(), state,
-        summary));
+    publish(new AppDecision(app.spec().id(), decisions.self(), now.toEpochMilli(), desired, stopping,
+        result.panicking(), state, summary));
     return desired;
   }
 
@@ -153,14 +154,17 @@ final class AppScaler {
   /**
    * Not-ready replicas go first (newest first), then the ready ones with the fewest requests in flight here. Each is
    * ordered to stop: every node takes it out of routing at once, and its node stops it once its requests are done.
+   * Returns their names.
    */
-  private void scaleDown(List<ReplicaStatus> live, int count) {
-    live.stream()
+  private List<String> scaleDown(List<ReplicaStatus> live, int count) {
+    List<ReplicaStatus> victims = live.stream()
         .sorted(Comparator.comparing((ReplicaStatus r) -> r.state() == ReplicaState.READY)
             .thenComparing(r -> inFlight(r.id()))
             .thenComparing(ReplicaStatus::since, Comparator.reverseOrder()))
         .limit(count)
-        .forEach(victim -> registry.orderStop(victim.id()));
+        .toList();
+    victims.forEach(victim -> registry.orderStop(victim.id()));
+    return victims.stream().map(victim -> victim.id().name()).toList();
   }
 
   private int inFlight(ReplicaId id) {

@@ -297,8 +297,8 @@ public final class ScalingLoop implements AppScaling {
         continue;
       }
       int min = app.spec().scaling().minReplicas();
-      int desired = Math.max(min, decisions.of(app.spec().id())
-          .map(FleetDecisions.AppDecision::desired).orElse(min));
+      int desired = Math.max(min, placeable(decisions.of(app.spec().id()), app.drainingNames(),
+          app.liveReplicas().size()).orElse(min));
       demands.add(AppDemand.of(app.spec(), desired + app.drainingCount(), app.deployedAt()));
     }
     PlacementPlan plan = Placement.decide(capacity, demands, now);
@@ -320,6 +320,15 @@ public final class ScalingLoop implements AppScaling {
       placed = new PlacementState(registry.self(), now.toEpochMilli(), nowWaiting, pools);
       decisions.publish(placed);
     }
+  }
+
+  /**
+   * The count to place for an app from its latest decision. A replica being stopped that the decision does not list
+   * was stopped by a newer decision, still on its way: this one's count would start replacements for replicas stopped
+   * on purpose, so the app keeps the replicas it has until the newer one arrives.
+   */
+  static Optional<Integer> placeable(Optional<FleetDecisions.AppDecision> decision, Set<String> draining, int live) {
+    return decision.map(d -> d.stopping().containsAll(draining) ? d.desired() : Math.min(d.desired(), live));
   }
 
   private JsonObject describe(PlacementPlan plan) {
