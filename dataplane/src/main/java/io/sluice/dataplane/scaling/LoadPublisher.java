@@ -34,7 +34,9 @@ final class LoadPublisher {
     AppId id = app.spec().id();
     ArrayDeque<MetricBucket> buckets = recent.computeIfAbsent(id, key -> new ArrayDeque<>());
     app.route().drainBuckets(buckets::addLast);
-    long oldest = nowMillis / 1000 - windowOf(app).toSeconds();
+    // The decider's windows end at the merge horizon, up to a few seconds back (LoadAverages): the seconds kept reach
+    // that far past the window, or the oldest second of a merged window would miss this node's share.
+    long oldest = nowMillis / 1000 - windowOf(app).toSeconds() - LoadAverages.STALE_SECONDS;
     while (!buckets.isEmpty() && buckets.peekFirst().epochSecond() < oldest) {
       buckets.removeFirst();
     }
