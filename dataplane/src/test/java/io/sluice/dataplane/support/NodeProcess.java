@@ -75,13 +75,22 @@ public final class NodeProcess implements AutoCloseable {
             if (!node.process.isAlive()) {
               throw new AssertionError("node exited with " + node.process.exitValue() + "; see its log");
             }
-            return node.get("/ready").statusCode() == 200;
+            // The admin port opens before the public one: both must answer.
+            return node.get("/ready").statusCode() == 200 && node.publicPortOpen();
           });
     } catch (RuntimeException | AssertionError e) {
       node.kill();
       throw e;
     }
     return node;
+  }
+
+  private boolean publicPortOpen() {
+    try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), publicPort)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   public int fleetPort() {
@@ -137,9 +146,20 @@ public final class NodeProcess implements AutoCloseable {
     descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
+  /**
+   * A free port below Linux's ephemeral range (32768 and up by default): a port from that range, free when probed,
+   * can be taken as the source port of any outgoing connection before the node binds it, and the node then fails.
+   */
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = random.nextInt(20_000, 32_000);
+      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return socket.getLocalPort();
+      } catch (IOException taken) {
+        // Try another.
+      }
     }
+    throw new IOException("no free port found between 20000 and 32000");
   }
 }
