@@ -1,15 +1,11 @@
 package io.sluice.cluster.decisions;
 
-import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryExpiredListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.sluice.autoscaler.capacity.Pending;
 import io.sluice.autoscaler.decision.DeciderState;
 import io.sluice.autoscaler.decision.DeciderState.DesiredAt;
+import io.sluice.cluster.state.MapChanges;
 import io.sluice.cluster.state.OrderedWriter;
 import io.sluice.config.AppId;
 import io.vertx.core.json.JsonArray;
@@ -144,7 +140,8 @@ public final class FleetDecisions {
 
   public CompletableFuture<Void> start() {
     return CompletableFuture.runAsync(() -> {
-      entryListener = map.addEntryListener(new Changes(), true);
+      entryListener = map.addEntryListener(
+          new MapChanges((key, json) -> arrived(key, json, true), (key, old) -> gone(key)), true);
       map.forEach((key, value) -> arrived(key, value, false));
     }, writer);
   }
@@ -218,30 +215,6 @@ public final class FleetDecisions {
     if (!key.equals(PLACEMENT_KEY)) {
       int slash = key.indexOf('/');
       decisions.remove(new AppId(key.substring(0, slash), key.substring(slash + 1)));
-    }
-  }
-
-  private final class Changes implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
-      EntryRemovedListener<String, String>, EntryExpiredListener<String, String> {
-
-    @Override
-    public void entryAdded(EntryEvent<String, String> event) {
-      arrived(event.getKey(), event.getValue(), true);
-    }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, String> event) {
-      arrived(event.getKey(), event.getValue(), true);
-    }
-
-    @Override
-    public void entryRemoved(EntryEvent<String, String> event) {
-      gone(event.getKey());
-    }
-
-    @Override
-    public void entryExpired(EntryEvent<String, String> event) {
-      gone(event.getKey());
     }
   }
 

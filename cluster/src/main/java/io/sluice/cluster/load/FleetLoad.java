@@ -2,16 +2,12 @@ package io.sluice.cluster.load;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
-import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryExpiredListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.sluice.autoscaler.metrics.MetricBucket;
 import io.sluice.config.AppId;
 import io.vertx.core.json.JsonArray;
+import io.sluice.cluster.state.MapChanges;
 import io.sluice.cluster.state.OrderedWriter;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -114,7 +110,8 @@ public final class FleetLoad {
 
   public CompletableFuture<Void> start() {
     return CompletableFuture.runAsync(() -> {
-      entryListener = map.addEntryListener(new Changes(), true);
+      entryListener = map.addEntryListener(
+          new MapChanges((key, json) -> arrived(json), (key, old) -> mirror.remove(key)), true);
       membershipListener = hazelcast.getCluster().addMembershipListener(new Members());
       for (String value : map.values()) {
         NodeLoad load = NodeLoad.parse(value);
@@ -155,41 +152,17 @@ public final class FleetLoad {
     return self;
   }
 
-  private final class Changes implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
-      EntryRemovedListener<String, String>, EntryExpiredListener<String, String> {
-
-    @Override
-    public void entryAdded(EntryEvent<String, String> event) {
-      arrived(event.getValue());
+  private void arrived(String json) {
+    NodeLoad load = NodeLoad.parse(json);
+    if (load.node().equals(self)) {
+      return;
     }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, String> event) {
-      arrived(event.getValue());
-    }
-
-    @Override
-    public void entryRemoved(EntryEvent<String, String> event) {
-      mirror.remove(event.getKey());
-    }
-
-    @Override
-    public void entryExpired(EntryEvent<String, String> event) {
-      mirror.remove(event.getKey());
-    }
-
-    private void arrived(String json) {
-      NodeLoad load = NodeLoad.parse(json);
-      if (load.node().equals(self)) {
-        return;
-      }
-      mirror.put(load.key(), load);
-      for (Consumer<NodeLoad> listener : listeners) {
-        try {
-          listener.accept(load);
-        } catch (RuntimeException e) {
-          log.error("A load listener failed on {}", load.app(), e);
-        }
+    mirror.put(load.key(), load);
+    for (Consumer<NodeLoad> listener : listeners) {
+      try {
+        listener.accept(load);
+      } catch (RuntimeException e) {
+        log.error("A load listener failed on {}", load.app(), e);
       }
     }
   }

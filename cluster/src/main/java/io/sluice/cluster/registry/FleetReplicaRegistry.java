@@ -2,17 +2,14 @@ package io.sluice.cluster.registry;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
-import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.sluice.autoscaler.replica.Endpoint;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
 import io.sluice.config.AppId;
+import io.sluice.cluster.state.MapChanges;
 import io.sluice.cluster.state.OrderedWriter;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -136,7 +133,8 @@ public final class FleetReplicaRegistry {
   /** Starts mirroring the fleet's replicas; completes once the mirror holds what the fleet has. */
   public CompletableFuture<Void> start() {
     return CompletableFuture.runAsync(() -> {
-      entryListener = map.addEntryListener(new Changes(), true);
+      entryListener = map.addEntryListener(
+          new MapChanges((key, json) -> arrived(json), (key, old) -> removed(old)), true);
       membershipListener = hazelcast.getCluster().addMembershipListener(new Members());
       for (String value : map.values()) {
         apply(Placed.parse(value));
@@ -228,37 +226,22 @@ public final class FleetReplicaRegistry {
     }
   }
 
-  /** Changes made by other nodes; this node's own were applied when it made them. */
-  private final class Changes implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
-      EntryRemovedListener<String, String> {
-
-    @Override
-    public void entryAdded(EntryEvent<String, String> event) {
-      arrived(event.getValue());
+  /** A change made by another node; this node's own were applied when it made them. */
+  private void arrived(String json) {
+    if (!self.equals(new JsonObject(json).getString("by"))) {
+      apply(Placed.parse(json));
     }
+  }
 
-    @Override
-    public void entryUpdated(EntryEvent<String, String> event) {
-      arrived(event.getValue());
+  /** A removal this node made is already out of its mirror. */
+  private void removed(String oldJson) {
+    if (oldJson == null) {
+      return;
     }
-
-    /** A removal this node made is already out of its mirror. */
-    @Override
-    public void entryRemoved(EntryEvent<String, String> event) {
-      if (event.getOldValue() == null) {
-        return;
-      }
-      Placed gone = mirror.get(Placed.parse(event.getOldValue()).id());
-      if (gone != null) {
-        apply(new Placed(gone.status().with(ReplicaState.STOPPED, "removed from the fleet", clock.instant()),
-            gone.node(), gone.generation(), gone.order()));
-      }
-    }
-
-    private void arrived(String json) {
-      if (!self.equals(new JsonObject(json).getString("by"))) {
-        apply(Placed.parse(json));
-      }
+    Placed gone = mirror.get(Placed.parse(oldJson).id());
+    if (gone != null) {
+      apply(new Placed(gone.status().with(ReplicaState.STOPPED, "removed from the fleet", clock.instant()),
+          gone.node(), gone.generation(), gone.order()));
     }
   }
 

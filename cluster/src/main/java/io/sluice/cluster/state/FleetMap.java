@@ -1,10 +1,7 @@
 package io.sluice.cluster.state;
 
-import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -95,7 +92,8 @@ public final class FleetMap {
   public CompletableFuture<Void> start() {
     return CompletableFuture.runAsync(() -> {
       load();
-      listenerId = map.addEntryListener(new Changes(), true);
+      listenerId = map.addEntryListener(
+          new MapChanges((key, json) -> arrived(json), (key, old) -> { }), true);
       for (Entry local : List.copyOf(mirror.values())) {
         Entry winner = offer(local, false);
         if (winner.version() > local.version()) {
@@ -285,28 +283,18 @@ public final class FleetMap {
     }
   }
 
-  /** Changes from the fleet, handed to the map's own thread; the ones this node made itself are no news. */
-  private final class Changes implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
-
-    @Override
-    public void entryAdded(EntryEvent<String, String> event) {
-      arrived(event.getValue());
-    }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, String> event) {
-      arrived(event.getValue());
-    }
-
-    private void arrived(String json) {
-      writer.execute(() -> {
-        Entry entry = Entry.parse(json);
-        Entry mine = mirror.get(entry.key());
-        if (mine == null || entry.version() > mine.version()) {
-          keep(entry);
-          tell(entry);
-        }
-      });
-    }
+  /**
+   * A change from the fleet, handed to the map's own thread; one this node made itself is no news. (A removal is a
+   * tombstone, written as any change.)
+   */
+  private void arrived(String json) {
+    writer.execute(() -> {
+      Entry entry = Entry.parse(json);
+      Entry mine = mirror.get(entry.key());
+      if (mine == null || entry.version() > mine.version()) {
+        keep(entry);
+        tell(entry);
+      }
+    });
   }
 }
