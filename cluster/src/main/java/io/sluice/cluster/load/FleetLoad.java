@@ -1,13 +1,12 @@
 package io.sluice.cluster.load;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.sluice.autoscaler.metrics.MetricBucket;
 import io.sluice.config.AppId;
 import io.vertx.core.json.JsonArray;
 import io.sluice.cluster.state.MapChanges;
+import io.sluice.cluster.state.MemberLeft;
 import io.sluice.cluster.state.OrderedWriter;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -112,7 +111,8 @@ public final class FleetLoad {
     return CompletableFuture.runAsync(() -> {
       entryListener = map.addEntryListener(
           new MapChanges((key, json) -> arrived(json), (key, old) -> mirror.remove(key)), true);
-      membershipListener = hazelcast.getCluster().addMembershipListener(new Members());
+      membershipListener = hazelcast.getCluster().addMembershipListener(
+          new MemberLeft(gone -> mirror.values().removeIf(load -> load.node().equals(gone))));
       for (String value : map.values()) {
         NodeLoad load = NodeLoad.parse(value);
         mirror.put(load.key(), load);
@@ -164,19 +164,6 @@ public final class FleetLoad {
       } catch (RuntimeException e) {
         log.error("A load listener failed on {}", load.app(), e);
       }
-    }
-  }
-
-  private final class Members implements MembershipListener {
-
-    @Override
-    public void memberAdded(MembershipEvent event) {
-    }
-
-    @Override
-    public void memberRemoved(MembershipEvent event) {
-      String gone = event.getMember().getUuid().toString();
-      mirror.values().removeIf(load -> load.node().equals(gone));
     }
   }
 }

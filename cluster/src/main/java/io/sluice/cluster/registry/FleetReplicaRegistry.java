@@ -1,7 +1,5 @@
 package io.sluice.cluster.registry;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.sluice.autoscaler.replica.Endpoint;
@@ -10,6 +8,7 @@ import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
 import io.sluice.config.AppId;
 import io.sluice.cluster.state.MapChanges;
+import io.sluice.cluster.state.MemberLeft;
 import io.sluice.cluster.state.OrderedWriter;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -135,7 +134,7 @@ public final class FleetReplicaRegistry {
     return CompletableFuture.runAsync(() -> {
       entryListener = map.addEntryListener(
           new MapChanges((key, json) -> arrived(json), (key, old) -> removed(old)), true);
-      membershipListener = hazelcast.getCluster().addMembershipListener(new Members());
+      membershipListener = hazelcast.getCluster().addMembershipListener(new MemberLeft(this::memberLeft));
       for (String value : map.values()) {
         apply(Placed.parse(value));
       }
@@ -246,23 +245,14 @@ public final class FleetReplicaRegistry {
   }
 
   /** A node that left took its replicas with it: they are gone for routing at once, and for the deciders soon. */
-  private final class Members implements MembershipListener {
-
-    @Override
-    public void memberAdded(MembershipEvent event) {
-    }
-
-    @Override
-    public void memberRemoved(MembershipEvent event) {
-      String gone = event.getMember().getUuid().toString();
-      boolean oldest = hazelcast.getCluster().getMembers().iterator().next().localMember();
-      for (Placed placed : List.copyOf(mirror.values())) {
-        if (placed.node().equals(gone)) {
-          apply(new Placed(placed.status().with(ReplicaState.STOPPED, "its node left the fleet", clock.instant()),
-              placed.node(), placed.generation(), placed.order()));
-          if (oldest) {
-            writer.execute(() -> map.remove(placed.id().toString()));
-          }
+  private void memberLeft(String gone) {
+    boolean oldest = hazelcast.getCluster().getMembers().iterator().next().localMember();
+    for (Placed placed : List.copyOf(mirror.values())) {
+      if (placed.node().equals(gone)) {
+        apply(new Placed(placed.status().with(ReplicaState.STOPPED, "its node left the fleet", clock.instant()),
+            placed.node(), placed.generation(), placed.order()));
+        if (oldest) {
+          writer.execute(() -> map.remove(placed.id().toString()));
         }
       }
     }
