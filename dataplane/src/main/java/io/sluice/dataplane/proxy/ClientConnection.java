@@ -57,6 +57,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   private final ProxyLoop loop;
+  private final boolean stream;
   private Channel channel;
   private String remoteHost;
   private Exchange current;
@@ -70,8 +71,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private long bodySince;
   private long bodyBytesIn;
 
-  ClientConnection(ProxyLoop loop) {
+  /**
+   * @param stream an HTTP/2 stream rather than a connection: it carries one exchange, and is closed once that ends
+   */
+  ClientConnection(ProxyLoop loop, boolean stream) {
     this.loop = loop;
+    this.stream = stream;
   }
 
   /** The handler that goes before the HTTP decoder, to see bytes arrive before they make a whole message. */
@@ -85,15 +90,38 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     };
   }
 
+  /** Added to a connection already open: it starts at once. */
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      activate(ctx);
+    }
+  }
+
+  /** Taken out for HTTP/2 before any request: the loop's sweep forgets it. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (channel != null && current == null) {
+      loop.closed(this);
+    }
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    activate(ctx);
+    ctx.fireChannelActive();
+  }
+
+  private void activate(ChannelHandlerContext ctx) {
+    if (channel != null) {
+      return;
+    }
     channel = ctx.channel();
     if (channel.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
       remoteHost = remote.getAddress().getHostAddress();
     }
     waitingSince = System.nanoTime();
     loop.opened(this);
-    ctx.fireChannelActive();
   }
 
   private void bytesArrived(int bytes) {
@@ -415,6 +443,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
     current = null;
     exchangePaused = false;
+    if (stream) {
+      // The stream has ended with its answer; closing its channel frees it (and resets it if the client still sends).
+      waitingFor = WAITING_FOR_NOTHING;
+      channel.flush();
+      channel.close();
+      return;
+    }
     if (waitingFor == WAITING_FOR_NOTHING && (queued == null || queued.isEmpty())) {
       waitingFor = WAITING_FOR_NEXT_REQUEST;
       waitingSince = System.nanoTime();

@@ -3,6 +3,7 @@ package io.sluice.dataplane.proxy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -13,6 +14,11 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -44,6 +50,8 @@ public final class PublicServer {
 
   private static final int MAX_CHUNK_BYTES = 65_536;
   private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+  /** HTTP/2 streams one client connection may have open at once. */
+  private static final int MAX_STREAMS = 256;
 
   private final Channel listener;
   private final ChannelGroup clients;
@@ -90,11 +98,32 @@ public final class PublicServer {
             }
             channel.closeFuture().addListener(closed -> connections.decrementAndGet());
             clients.add(channel);
-            ClientConnection connection = new ClientConnection(loops.get(channel.eventLoop()));
-            channel.pipeline().addLast(
-                connection.activity(),
-                new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES),
-                connection);
+            ProxyLoop loop = loops.get(channel.eventLoop());
+            ClientConnection connection = new ClientConnection(loop, false);
+            ChannelHandler activity = connection.activity();
+            HttpServerCodec codec =
+                new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES);
+            // HTTP/1.1 from the start, so that its timeouts hold from the first byte; a client that opens with the
+            // HTTP/2 preface gets an HTTP/2 pipeline instead.
+            channel.pipeline().addLast(new ProtocolSniffer(ctx -> {
+              ctx.pipeline().remove(activity);
+              ctx.pipeline().remove(codec);
+              ctx.pipeline().remove(connection);
+              ctx.pipeline().addLast(
+                  Http2FrameCodecBuilder.forServer()
+                      .initialSettings(Http2Settings.defaultSettings()
+                          .maxHeaderListSize(limits.maxHeaderBytes())
+                          .maxConcurrentStreams(MAX_STREAMS))
+                      .build(),
+                  new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                      // Each stream is one exchange, with the same handling as an HTTP/1.1 request.
+                      stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
+                          new ClientConnection(loop, true));
+                    }
+                  }));
+            }), activity, codec, connection);
           }
         })
         .bind(new InetSocketAddress(host, port))
