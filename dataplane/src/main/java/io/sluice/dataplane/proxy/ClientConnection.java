@@ -16,10 +16,12 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.routing.AppRoute;
@@ -42,10 +44,12 @@ import java.util.concurrent.TimeUnit;
  * request) and since when; its loop's sweep calls {@link #checkTimeouts} and the connection ends itself when a wait
  * has lasted too long. A slow client is cut off whether it sends nothing or trickles bytes.
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter {
+final class ClientConnection extends ChannelInboundHandlerAdapter implements ProxyLoop.Swept {
 
   private static final int MAX_QUEUED_MESSAGES = 64;
   private static final String WWW_AUTHENTICATE = "Bearer realm=\"sluice\"";
+  /** Names the app of a request whose path cannot (a stock gRPC client's): {@code project/app}. */
+  private static final AsciiString X_SLUICE_APP = AsciiString.cached("x-sluice-app");
 
   /** What the connection waits for from its client. */
   private static final int WAITING_FOR_NOTHING = 0;
@@ -58,6 +62,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   private final ProxyLoop loop;
   private final boolean stream;
+  private final ChannelInboundHandlerAdapter activity;
   private Channel channel;
   private String remoteHost;
   private Exchange current;
@@ -70,6 +75,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private long waitingSince;
   private long bodySince;
   private long bodyBytesIn;
+  /** The request being read is a gRPC call: Sluice's own errors for it are gRPC statuses. */
+  private boolean grpc;
 
   /**
    * @param stream an HTTP/2 stream rather than a connection: it carries one exchange, and is closed once that ends
@@ -77,17 +84,30 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   ClientConnection(ProxyLoop loop, boolean stream) {
     this.loop = loop;
     this.stream = stream;
-  }
-
-  /** The handler that goes before the HTTP decoder, to see bytes arrive before they make a whole message. */
-  ChannelInboundHandlerAdapter activity() {
-    return new ChannelInboundHandlerAdapter() {
+    this.activity = new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
         bytesArrived(msg instanceof ByteBuf bytes ? bytes.readableBytes() : 0);
         ctx.fireChannelRead(msg);
       }
     };
+  }
+
+  /** The handler that goes before the HTTP decoder, to see bytes arrive before they make a whole message. */
+  ChannelInboundHandlerAdapter activity() {
+    return activity;
+  }
+
+  /** The client's first request asked for {@code Upgrade: h2c} and got it: its streams are served from now on. */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
+      waitingFor = WAITING_FOR_NOTHING;
+      loop.closed(this);
+      ctx.pipeline().remove(activity);
+      ctx.pipeline().remove(this);
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   /** Added to a connection already open: it starts at once. */
@@ -154,7 +174,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * Ends the connection when what it waits for from the client has not come in time, and the current exchange when
    * its replica has gone silent.
    */
-  void checkTimeouts(long now) {
+  @Override
+  public void checkTimeouts(long now) {
     if (current != null) {
       current.checkReplicaIdle(now);
     }
@@ -171,7 +192,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       case WAITING_FOR_HEAD -> {
         if (waited > limits.headerTimeout().toNanos()) {
           waitingFor = WAITING_FOR_NOTHING;
-          reply(ErrorReply.response(408, "request_timeout", "the request head did not arrive within "
+          reply(error(408, "request_timeout", "the request head did not arrive within "
               + limits.headerTimeout().toMillis() + " ms", null, 0, true), true);
         }
       }
@@ -262,6 +283,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     if (requestId == null || !RequestIds.acceptable(requestId)) {
       requestId = RequestIds.next();
     }
+    grpc = stream && GrpcStatus.isGrpc(request.headers());
     DecoderResult decoded = request.decoderResult();
     if (decoded.isFailure()) {
       refuseMalformed(decoded.cause(), requestId);
@@ -270,9 +292,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     HttpHeaders headers = request.headers();
     long contentLength = HttpUtil.getContentLength(request, 0L);
     boolean hasBody = contentLength > 0 || HttpUtil.isTransferEncodingChunked(request);
-    if (hasBody) {
+    if (hasBody && !grpc) {
       awaitBody();
     } else {
+      // A gRPC stream's messages come when the caller has them: its body has no idle or rate limit (its deadline,
+      // grpc-timeout, is the caller's to set).
       waitingFor = WAITING_FOR_NOTHING;
     }
     // Whenever a body follows that will not be read, the connection ends with the answer: what comes next on it
@@ -280,21 +304,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     boolean keepAlive = HttpUtil.isKeepAlive(request) && !hasBody;
     ClientLimits limits = loop.limits();
     if (headers.size() > limits.maxHeaderCount()) {
-      reply(ErrorReply.response(431, "headers_too_large", "the request has more than " + limits.maxHeaderCount()
+      reply(error(431, "headers_too_large", "the request has more than " + limits.maxHeaderCount()
           + " header fields", requestId, 0, true), true);
       return;
     }
     if (loop.drain().draining()) {
-      reply(ErrorReply.response(503, "node_draining", "this node is shutting down; retry on another node",
+      reply(error(503, "node_draining", "this node is shutting down; retry on another node",
           requestId, 1, true), true);
       return;
     }
-    RequestTarget target = loop.directory().resolve(request.uri());
+    RequestTarget target = loop.directory().resolve(request.uri(), headers.get(X_SLUICE_APP),
+        headers.get(HttpHeaderNames.HOST));
     AppRoute route = target.route();
     if (route == null || route.spec().authRequired()) {
       String project = loop.projectOf(headers.get(HttpHeaderNames.AUTHORIZATION));
       if (project == null) {
-        FullHttpResponse refused = ErrorReply.response(401, "unauthorized", "send a valid API key or token of the "
+        FullHttpResponse refused = error(401, "unauthorized", "send a valid API key or token of the "
             + "app's project as `Authorization: Bearer <key>`", requestId, 0, !keepAlive);
         refused.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
         reply(refused, !keepAlive);
@@ -305,17 +330,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       }
     }
     if (route == null) {
-      reply(ErrorReply.response(404, "app_not_found", "no app at " + firstSegments(request.uri())
-          + "; app URLs are /v4/{project}/{app}/{path}", requestId, 0, !keepAlive), !keepAlive);
+      reply(error(404, "app_not_found", "no app at " + firstSegments(request.uri())
+          + "; app URLs are /v4/{project}/{app}/{path}, or send `x-sluice-app: {project}/{app}`", requestId, 0,
+          !keepAlive), !keepAlive);
       return;
     }
     if (target.error() == RequestTarget.Error.BAD_PATH) {
-      reply(ErrorReply.response(400, "bad_path", "the path has dot segments, encoded separators or malformed "
+      reply(error(400, "bad_path", "the path has dot segments, encoded separators or malformed "
           + "escapes; send a plain path", requestId, 0, !keepAlive), !keepAlive);
       return;
     }
     if (contentLength > limits.maxBodyBytes()) {
-      reply(ErrorReply.response(413, "body_too_large", "the request body is larger than " + limits.maxBodyBytes()
+      reply(error(413, "body_too_large", "the request body is larger than " + limits.maxBodyBytes()
           + " bytes", requestId, 0, true), true);
       return;
     }
@@ -324,7 +350,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     current = new Exchange(this, loop, request, route, target.upstreamUri(), requestId,
-        HttpUtil.isKeepAlive(request), hasBody, upgrade);
+        HttpUtil.isKeepAlive(request), hasBody, upgrade, grpc);
     current.start();
   }
 
@@ -337,7 +363,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private boolean validWebSocketHandshake(HttpRequest request, String requestId) {
     HttpHeaders headers = request.headers();
     if (!"13".equals(headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
-      FullHttpResponse refused = ErrorReply.response(426, "websocket_version", "Sluice relays WebSocket version 13 "
+      FullHttpResponse refused = error(426, "websocket_version", "Sluice relays WebSocket version 13 "
           + "(RFC 6455) only", requestId, 0, true);
       refused.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
       reply(refused, true);
@@ -345,7 +371,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
     if (request.method() != HttpMethod.GET || request.protocolVersion() != HttpVersion.HTTP_1_1
         || headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY) == null) {
-      reply(ErrorReply.response(400, "bad_websocket_handshake", "a WebSocket opens with a GET over HTTP/1.1 that "
+      reply(error(400, "bad_websocket_handshake", "a WebSocket opens with a GET over HTTP/1.1 that "
           + "has Sec-WebSocket-Key", requestId, 0, true), true);
       return false;
     }
@@ -362,15 +388,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private void refuseMalformed(Throwable cause, String requestId) {
     waitingFor = WAITING_FOR_NOTHING;
     if (cause instanceof TooLongHttpLineException) {
-      reply(ErrorReply.response(414, "uri_too_long", "the request line is longer than "
+      reply(error(414, "uri_too_long", "the request line is longer than "
           + loop.limits().maxRequestLineBytes() + " bytes", requestId, 0, true), true);
     } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-      reply(ErrorReply.response(431, "headers_too_large", "the request headers are larger than "
+      reply(error(431, "headers_too_large", "the request headers are larger than "
           + loop.limits().maxHeaderBytes() + " bytes", requestId, 0, true), true);
     } else {
-      reply(ErrorReply.response(400, "malformed_request", "the request is not valid HTTP/1.1: "
+      reply(error(400, "malformed_request", "the request is not valid HTTP/1.1: "
           + cause.getMessage(), requestId, 0, true), true);
     }
+  }
+
+  /** Sluice's own error: JSON, or a gRPC status when the request is a gRPC call. */
+  private FullHttpResponse error(int status, String code, String message, String requestId, int retryAfterSeconds,
+      boolean close) {
+    return grpc ? GrpcStatus.reply(status, code, message, requestId, retryAfterSeconds)
+        : ErrorReply.response(status, code, message, requestId, retryAfterSeconds, close);
   }
 
   private void reply(Object response, boolean close) {

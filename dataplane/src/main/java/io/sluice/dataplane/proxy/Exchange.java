@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -65,6 +67,10 @@ final class Exchange {
   private final boolean bodiless;
   private final boolean http10;
   private final boolean upgrade;
+  /** A gRPC call: Sluice's own errors are gRPC statuses, and its {@code grpc-timeout} is a deadline here too. */
+  private final boolean grpc;
+  /** The replica speaks HTTP/2 (h2c): the request goes as a stream of a shared connection. */
+  private final boolean http2Upstream;
   private boolean keepAlive;
   private boolean expectContinue;
   private boolean requestComplete;
@@ -72,6 +78,8 @@ final class Exchange {
   private ReplicaSlot slot;
   private HeldRequest held;
   private ScheduledFuture<?> timer;
+  private ScheduledFuture<?> deadline;
+  private long deadlineNanos;
   private Channel up;
   private UpstreamHandler upHandler;
   private boolean reused;
@@ -95,7 +103,7 @@ final class Exchange {
    * @param upgrade a WebSocket upgrade: it gets a replica connection of its own, which the socket then keeps
    */
   Exchange(ClientConnection client, ProxyLoop loop, HttpRequest head, AppRoute route, String upstreamUri,
-      String requestId, boolean keepAlive, boolean hasBody, boolean upgrade) {
+      String requestId, boolean keepAlive, boolean hasBody, boolean upgrade, boolean grpc) {
     this.client = client;
     this.down = client.channel();
     this.loop = loop;
@@ -110,6 +118,8 @@ final class Exchange {
     this.bodiless = head.method() == HttpMethod.HEAD;
     this.http10 = head.protocolVersion() == HttpVersion.HTTP_1_0;
     this.upgrade = upgrade;
+    this.grpc = grpc;
+    this.http2Upstream = route.spec().runtime().protocol().http2();
     this.expectContinue = ClientConnection.expectsContinue(head);
   }
 
@@ -118,6 +128,13 @@ final class Exchange {
     startNanos = now;
     meter.change(now, 1);
     meter.request(now);
+    if (grpc) {
+      long timeout = GrpcStatus.timeoutNanos(head.headers().get(GrpcStatus.GRPC_TIMEOUT));
+      if (timeout >= 0) {
+        deadlineNanos = now + timeout;
+        deadline = loop.eventLoop().schedule(this::deadlinePassed, timeout, TimeUnit.NANOSECONDS);
+      }
+    }
     ReplicaSlot free = route.tryAcquire();
     if (free != null) {
       forward(free);
@@ -142,6 +159,20 @@ final class Exchange {
       client.pauseReading(true);
     }
     timer = loop.eventLoop().schedule(this::holdExpired, loop.holdTimeoutMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The gRPC call's deadline passed here: whether held or at its replica, it ends (and the replica's stream too). */
+  private void deadlinePassed() {
+    deadline = null;
+    if (finished) {
+      return;
+    }
+    if (held != null) {
+      route.withdraw(held);
+      held = null;
+    }
+    fail(504, "deadline_exceeded", "the call's deadline (grpc-timeout) passed "
+        + (slot == null ? "while it waited for a replica of " + route.spec().id() : "before its replica answered"), 0);
   }
 
   private void holdExpired() {
@@ -172,6 +203,8 @@ final class Exchange {
     }
     if (upgrade) {
       loop.pool().connect(taken.replica().socketAddress(), this);
+    } else if (http2Upstream) {
+      loop.pool().openStream(taken.replica().socketAddress(), this);
     } else {
       loop.pool().acquire(taken.replica().socketAddress(), this);
     }
@@ -221,7 +254,12 @@ final class Exchange {
     }
     headPrepared = true;
     String host = headers.get(HttpHeaderNames.HOST);
+    // HTTP/2 lets one TE value through, and gRPC servers want it: "trailers" says the client reads trailers.
+    boolean trailers = http2Upstream && headers.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
     HopByHopHeaders.strip(headers);
+    if (trailers) {
+      headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+    }
     headers.remove(HttpHeaderNames.EXPECT);
     if (upgrade) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -246,6 +284,10 @@ final class Exchange {
     }
     if (hasBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    if (deadline != null) {
+      // The replica gets what is left of the caller's deadline, not the whole of it again.
+      headers.set(GrpcStatus.GRPC_TIMEOUT, GrpcStatus.timeoutValue(deadlineNanos - System.nanoTime()));
     }
     head.setUri(upstreamUri);
     head.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -304,17 +346,27 @@ final class Exchange {
         replicaBroke(null);
         return;
       }
+      if (msg instanceof FullHttpResponse whole && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+        // A whole answer in one HTTP/2 HEADERS frame (gRPC's trailers-only status, say): it goes on as one.
+        relayHead(whole, false);
+        ChannelFuture written = down.writeAndFlush(whole);
+        if (!keepAlive || !requestComplete) {
+          written.addListener(ChannelFutureListener.CLOSE);
+        }
+        answered();
+        return;
+      }
       if (upgrade && response.status().code() == 101) {
         switchToWebSocket(response);
         return;
       }
-      if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+      if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
         // 100 Continue and friends: Sluice answered the client's Expect itself; the final answer follows.
         skippingInformational = true;
         ReferenceCountUtil.release(msg);
         return;
       }
-      relayHead(response);
+      relayHead(response, true);
     }
     if (msg instanceof HttpContent content) {
       if (skippingInformational) {
@@ -339,6 +391,9 @@ final class Exchange {
           up.config().setAutoRead(false);
         }
       }
+    } else if (!(msg instanceof HttpResponse)) {
+      // HTTP/2 frames that have no HTTP/1.1 object (a reset, say): the stream's end follows as a close.
+      ReferenceCountUtil.release(msg);
     }
   }
 
@@ -371,7 +426,7 @@ final class Exchange {
     finish();
   }
 
-  private void relayHead(HttpResponse response) {
+  private void relayHead(HttpResponse response, boolean write) {
     responseStarted = true;
     HttpHeaders headers = response.headers();
     // A connection that carried an upgrade request is not reused, whatever the replica answered.
@@ -395,7 +450,9 @@ final class Exchange {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     response.setProtocolVersion(HttpVersion.HTTP_1_1);
-    down.write(response, down.voidPromise());
+    if (write) {
+      down.write(response, down.voidPromise());
+    }
   }
 
   void clientWritable() {
@@ -451,7 +508,11 @@ final class Exchange {
       // a body can go again, once, on a new connection.
       retried = true;
       cancelTimer();
-      loop.pool().connect(slot.replica().socketAddress(), this);
+      if (http2Upstream) {
+        loop.pool().openStream(slot.replica().socketAddress(), this);
+      } else {
+        loop.pool().connect(slot.replica().socketAddress(), this);
+      }
       return;
     }
     if (!responseStarted && !hasBody && !upgrade && IDEMPOTENT.contains(head.method()) && reroute()) {
@@ -502,7 +563,7 @@ final class Exchange {
    * timer per request, which cost a scheduled task and its cancellation on every request.
    */
   void checkReplicaIdle(long now) {
-    if (finished || up == null || now - lastUpstreamNanos <= TimeUnit.MILLISECONDS.toNanos(route.timeoutMillis())) {
+    if (finished || up == null || (grpc && responseStarted) || now - lastUpstreamNanos <= TimeUnit.MILLISECONDS.toNanos(route.timeoutMillis())) {
       return;
     }
     detachAndClose();
@@ -541,11 +602,17 @@ final class Exchange {
       detachAndClose();
     }
     if (responseStarted) {
-      down.close();
+      if (grpc) {
+        // The answer's headers went out: trailers still can, and end the call with a status rather than a reset.
+        down.writeAndFlush(GrpcStatus.trailers(GrpcStatus.codeFor(status), code, message));
+      } else {
+        down.close();
+      }
     } else {
       this.status = status;
       boolean close = !keepAlive || (hasBody && !requestComplete);
-      Object reply = ErrorReply.response(status, code, message, requestId, retryAfterSeconds, close);
+      Object reply = grpc ? GrpcStatus.reply(status, code, message, requestId, retryAfterSeconds)
+          : ErrorReply.response(status, code, message, requestId, retryAfterSeconds, close);
       if (close) {
         client.endWith(reply);
       } else {
@@ -584,6 +651,10 @@ final class Exchange {
     }
     finished = true;
     cancelTimer();
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
     long now = System.nanoTime();
     meter.change(now, -1);
     if (slot != null) {

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import java.util.List;
+import io.netty.channel.ChannelPipeline;
 import java.util.function.Consumer;
 
 /**
@@ -17,10 +18,10 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
 
   private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
 
-  private final Consumer<ChannelHandlerContext> http2;
+  private final Consumer<ChannelPipeline> http2;
 
   /** @param http2 replaces the HTTP/1.1 handlers behind this one with HTTP/2's */
-  ProtocolSniffer(Consumer<ChannelHandlerContext> http2) {
+  ProtocolSniffer(Consumer<ChannelPipeline> http2) {
     this.http2 = http2;
   }
 
@@ -30,7 +31,7 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
     if (!ByteBufUtil.equals(in, in.readerIndex(), PREFACE, PREFACE.readerIndex(), length)) {
       ctx.pipeline().remove(this);
     } else if (length == PREFACE.readableBytes()) {
-      http2.accept(ctx);
+      http2.accept(ctx.pipeline());
       ctx.pipeline().remove(this);
     }
     // Otherwise a prefix of the preface: wait for more.

@@ -26,6 +26,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProxyLoop {
 
+  /** What the sweep checks: a client connection or stream, or an HTTP/2 connection. */
+  interface Swept {
+    void checkTimeouts(long now);
+  }
+
   private final int index;
   private final EventLoop eventLoop;
   private final UpstreamPool pool;
@@ -35,7 +40,7 @@ final class ProxyLoop {
   private final TokenCache tokens = new TokenCache();
   private final ClientLimits limits;
   private final long holdTimeoutMillis;
-  private final Set<ClientConnection> connections = new HashSet<>();
+  private final Set<Swept> connections = new HashSet<>();
   private final long sweepMillis;
   private long now = System.nanoTime();
   private ScheduledFuture<?> bucketCloser;
@@ -92,11 +97,11 @@ final class ProxyLoop {
     return now;
   }
 
-  void opened(ClientConnection connection) {
+  void opened(Swept connection) {
     connections.add(connection);
   }
 
-  void closed(ClientConnection connection) {
+  void closed(Swept connection) {
     connections.remove(connection);
   }
 
@@ -121,7 +126,7 @@ final class ProxyLoop {
       return;
     }
     // Copied: a connection that times out leaves the set while the sweep walks it.
-    for (ClientConnection connection : new ArrayList<>(connections)) {
+    for (Swept connection : new ArrayList<>(connections)) {
       connection.checkTimeouts(now);
     }
   }

@@ -14,11 +14,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -40,8 +36,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The public HTTP/1.1 port: a Netty pipeline of its own on Vert.x's event loops (and Vert.x's transport, epoll when
- * it loads), rather than Vert.x's HTTP server and client. A proxy hop then costs one HTTP decode and encode each way
+ * The public port, HTTP/1.1 and HTTP/2 in clear text ({@link Http2Frontend}): a Netty pipeline of its own on Vert.x's
+ * event loops (and Vert.x's transport, epoll when it loads), rather than Vert.x's HTTP server and client. A proxy hop then costs one HTTP decode and encode each way
  * and nothing else: the request and answer objects the codecs produce are forwarded as they are, bodies as the same
  * buffers, with no futures, no copies of the headers and no thread hops — a connection to a replica is taken from the
  * pool of the event loop that serves the client.
@@ -50,8 +46,6 @@ public final class PublicServer {
 
   private static final int MAX_CHUNK_BYTES = 65_536;
   private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
-  /** HTTP/2 streams one client connection may have open at once. */
-  private static final int MAX_STREAMS = 256;
 
   private final Channel listener;
   private final ChannelGroup clients;
@@ -103,27 +97,16 @@ public final class PublicServer {
             ChannelHandler activity = connection.activity();
             HttpServerCodec codec =
                 new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES);
+            HttpServerUpgradeHandler upgrades = Http2Frontend.upgrades(codec, loop);
             // HTTP/1.1 from the start, so that its timeouts hold from the first byte; a client that opens with the
-            // HTTP/2 preface gets an HTTP/2 pipeline instead.
-            channel.pipeline().addLast(new ProtocolSniffer(ctx -> {
-              ctx.pipeline().remove(activity);
-              ctx.pipeline().remove(codec);
-              ctx.pipeline().remove(connection);
-              ctx.pipeline().addLast(
-                  Http2FrameCodecBuilder.forServer()
-                      .initialSettings(Http2Settings.defaultSettings()
-                          .maxHeaderListSize(limits.maxHeaderBytes())
-                          .maxConcurrentStreams(MAX_STREAMS))
-                      .build(),
-                  new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel stream) {
-                      // Each stream is one exchange, with the same handling as an HTTP/1.1 request.
-                      stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                          new ClientConnection(loop, true));
-                    }
-                  }));
-            }), activity, codec, connection);
+            // HTTP/2 preface gets HTTP/2's handlers instead.
+            channel.pipeline().addLast(new ProtocolSniffer(pipeline -> {
+              pipeline.remove(activity);
+              pipeline.remove(codec);
+              pipeline.remove(upgrades);
+              pipeline.remove(connection);
+              Http2Frontend.priorKnowledge(pipeline, loop);
+            }), activity, codec, upgrades, connection);
           }
         })
         .bind(new InetSocketAddress(host, port))

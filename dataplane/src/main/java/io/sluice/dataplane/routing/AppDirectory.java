@@ -52,6 +52,41 @@ public final class AppDirectory {
     return routes.values();
   }
 
+  /**
+   * Where a request goes, by the app it names: in an {@code x-sluice-app: project/app} header when it has one (stock
+   * gRPC clients cannot put a prefix before their method paths, but can send metadata); else in its path
+   * ({@code /v4/project/app/...}); else in its host ({@code app.project.<domain>}, as Knative names services). With the
+   * header or the host, the whole path goes to the replica.
+   */
+  public RequestTarget resolve(String uri, String appHeader, String host) {
+    if (appHeader != null) {
+      return named(routes.get(appHeader), uri);
+    }
+    if (uri.startsWith(PREFIX)) {
+      return resolve(uri);
+    }
+    return host == null ? RequestTarget.failed(RequestTarget.Error.NOT_FOUND) : named(byHost(host), uri);
+  }
+
+  /** {@code app.project.rest}: the first two labels of a name with at least three, ignoring any port. */
+  private AppRoute byHost(String host) {
+    int appEnd = host.indexOf('.');
+    int projectEnd = appEnd < 0 ? -1 : host.indexOf('.', appEnd + 1);
+    if (appEnd <= 0 || projectEnd < 0 || projectEnd == appEnd + 1) {
+      return null;
+    }
+    return routes.get(host.substring(appEnd + 1, projectEnd) + '/' + host.substring(0, appEnd));
+  }
+
+  private static RequestTarget named(AppRoute route, String uri) {
+    if (route == null || uri.isEmpty() || uri.charAt(0) != '/') {
+      return RequestTarget.failed(RequestTarget.Error.NOT_FOUND);
+    }
+    int queryAt = uri.indexOf('?');
+    String path = queryAt < 0 ? uri : uri.substring(0, queryAt);
+    return target(route, path, queryAt < 0 ? "" : uri.substring(queryAt));
+  }
+
   public RequestTarget resolve(String uri) {
     if (!uri.startsWith(PREFIX)) {
       return RequestTarget.failed(RequestTarget.Error.NOT_FOUND);
@@ -71,6 +106,10 @@ public final class AppDirectory {
       return RequestTarget.failed(RequestTarget.Error.NOT_FOUND);
     }
     String path = appEnd == pathEnd ? "/" : uri.substring(appEnd, pathEnd);
+    return target(route, path, queryAt < 0 ? "" : uri.substring(queryAt));
+  }
+
+  private static RequestTarget target(AppRoute route, String path, String query) {
     if (!PathSafety.isClean(path)) {
       return RequestTarget.badPath(route);
     }
@@ -78,7 +117,7 @@ public final class AppDirectory {
     if (route.truss()) {
       path = trussPath(route, path);
     }
-    return RequestTarget.of(route, queryAt < 0 ? path : path + uri.substring(queryAt));
+    return RequestTarget.of(route, query.isEmpty() ? path : path + query);
   }
 
   /** Baseten's endpoint mapping; paths it does not name go to the replica as they are. */

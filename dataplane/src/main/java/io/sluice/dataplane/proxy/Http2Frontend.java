@@ -1,0 +1,144 @@
+package io.sluice.dataplane.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
+import io.sluice.config.ClientLimits;
+
+/**
+ * HTTP/2 on the public port, in clear text: a client that opens with the connection preface (prior knowledge, as
+ * gRPC clients and {@code curl --http2-prior-knowledge} do) or that asks for {@code Upgrade: h2c} on its first request.
+ *
+ * <p>Each stream is served as one HTTP/1.1 exchange is: Netty turns its frames into the same request and body objects
+ * that the HTTP/1.1 decoder makes, and a {@link ClientConnection} of its own routes, authenticates, holds and proxies
+ * it. So routing, limits, holding and counting are the same code for both protocols, and a stream is one request in
+ * flight for as long as it is open, however long it streams.
+ */
+final class Http2Frontend {
+
+  /** Streams one client connection may have open at once. */
+  static final int MAX_STREAMS = 256;
+  /** The flow-control window of each stream and of the connection: large bodies need not wait for window updates. */
+  static final int WINDOW_BYTES = 1 << 20;
+  /** The largest request that may carry {@code Upgrade: h2c}; it is read whole before the switch. */
+  private static final int MAX_UPGRADE_REQUEST_BYTES = 65_536;
+  private static final AsciiString H2C = AsciiString.cached(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME.toString());
+
+  private Http2Frontend() {}
+
+  /** Replaces the HTTP/1.1 handlers of a connection whose client opened with the HTTP/2 preface. */
+  static void priorKnowledge(ChannelPipeline pipeline, ProxyLoop loop) {
+    Http2Session session = new Http2Session(loop);
+    pipeline.addLast(frameCodec(loop.limits()), session, multiplexer(loop, session));
+  }
+
+  /**
+   * Goes after the HTTP/1.1 codec: switches the connection to HTTP/2 when its first request asks for
+   * {@code Upgrade: h2c}, and steps out of the way after the first request otherwise.
+   */
+  static HttpServerUpgradeHandler upgrades(HttpServerCodec codec, ProxyLoop loop) {
+    return new HttpServerUpgradeHandler(codec, protocol -> {
+      if (!H2C.contentEqualsIgnoreCase(protocol)) {
+        return null;
+      }
+      Http2Session session = new Http2Session(loop);
+      return new Http2ServerUpgradeCodec(frameCodec(loop.limits()), session, multiplexer(loop, session));
+    }, MAX_UPGRADE_REQUEST_BYTES, DefaultHttpHeadersFactory.headersFactory(),
+        DefaultHttpHeadersFactory.trailersFactory(), true);
+  }
+
+  private static Http2FrameCodec frameCodec(ClientLimits limits) {
+    return Http2FrameCodecBuilder.forServer()
+        .initialSettings(Http2Settings.defaultSettings()
+            .maxHeaderListSize(limits.maxHeaderBytes())
+            .maxConcurrentStreams(MAX_STREAMS)
+            .initialWindowSize(WINDOW_BYTES))
+        .build();
+  }
+
+  private static Http2MultiplexHandler multiplexer(ProxyLoop loop, Http2Session session) {
+    return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+      @Override
+      protected void initChannel(Http2StreamChannel stream) {
+        session.streamOpened(stream);
+        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), Http2Messages.fromClients(),
+            new ClientConnection(loop, true));
+      }
+    });
+  }
+
+  /**
+   * One HTTP/2 client connection: closed (with GOAWAY) once it has had no open stream for the keep-alive timeout,
+   * as an idle HTTP/1.1 connection is. Its streams' own timeouts are their {@link ClientConnection}s'.
+   */
+  static final class Http2Session extends ChannelInboundHandlerAdapter implements ProxyLoop.Swept {
+
+    private final ProxyLoop loop;
+    private Channel channel;
+    private int openStreams;
+    private long idleSince;
+
+    Http2Session(ProxyLoop loop) {
+      this.loop = loop;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      channel = ctx.channel();
+      idleSince = System.nanoTime();
+      loop.opened(this);
+      channel.closeFuture().addListener(closed -> loop.closed(this));
+      Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+      if (codec != null && codec.connection() != null) {
+        widenConnectionWindow(codec);
+      }
+    }
+
+    private static void widenConnectionWindow(Http2FrameCodec codec) {
+      try {
+        var connection = codec.connection();
+        int delta = WINDOW_BYTES - connection.local().flowController().windowSize(connection.connectionStream());
+        if (delta > 0) {
+          connection.local().flowController().incrementWindowSize(connection.connectionStream(), delta);
+        }
+      } catch (io.netty.handler.codec.http2.Http2Exception cannot) {
+        // The default window stays: slower for large bodies, not wrong.
+      }
+    }
+
+    void streamOpened(Channel stream) {
+      openStreams++;
+      stream.closeFuture().addListener(closed -> {
+        if (--openStreams == 0) {
+          idleSince = System.nanoTime();
+        }
+      });
+    }
+
+    @Override
+    public void checkTimeouts(long now) {
+      if (openStreams == 0 && now - idleSince > loop.limits().keepAliveTimeout().toNanos()) {
+        channel.close();
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+}
