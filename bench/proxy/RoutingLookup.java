@@ -6,6 +6,7 @@ import io.sluice.config.HardwareSpec;
 import io.sluice.config.RuntimeSpec;
 import io.sluice.config.ScalingMetric;
 import io.sluice.config.ScalingSpec;
+import io.sluice.config.UpstreamProtocol;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.NodeDrain;
@@ -110,7 +111,7 @@ public final class RoutingLookup {
     boolean truss = i % 2 == 1;
     return new AppSpec(new AppId(project(i), app(i)), truss ? ConfigFormat.TRUSS_YAML : ConfigFormat.CEREBRIUM_TOML,
         new RuntimeSpec(new Command.Exec(List.of("server")), 8000, Optional.empty(), Optional.empty(),
-            truss ? Optional.of("/v1/chat/completions") : Optional.empty()),
+            truss ? Optional.of("/v1/chat/completions") : Optional.empty(), UpstreamProtocol.HTTP1),
         new ScalingSpec(0, 1, 1, ScalingMetric.CONCURRENCY_UTILIZATION, 1, 1, 0, Duration.ofSeconds(60),
             Duration.ofSeconds(60), Duration.ofSeconds(60)),
         HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30));

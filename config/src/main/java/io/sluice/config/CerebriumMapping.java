@@ -56,7 +56,8 @@ final class CerebriumMapping {
     boolean disableAuth = deployment.bool("disable_auth", false);
     UNUSED_DEPLOYMENT_KEYS.forEach(unused -> deployment.noticeUnused(unused.key(), unused.reason()));
 
-    RuntimeSpec runtime = runtime(cerebrium.table("runtime"), findings);
+    UpstreamProtocol protocol = SluiceExtension.protocol(root).orElse(UpstreamProtocol.HTTP1);
+    RuntimeSpec runtime = runtime(cerebrium.table("runtime"), protocol, findings);
     HardwareSpec hardware = hardware(cerebrium.table("hardware"), findings);
     ScalingSpec scaling = scaling(cerebrium.table("scaling"), findings);
     noticeDependencies(cerebrium.table("dependencies"));
@@ -70,7 +71,7 @@ final class CerebriumMapping {
     return findings.loaded(spec, file);
   }
 
-  private static RuntimeSpec runtime(ConfigTable runtime, Findings findings) {
+  private static RuntimeSpec runtime(ConfigTable runtime, UpstreamProtocol protocol, Findings findings) {
     ConfigTable custom = runtime.table("custom");
     if (!custom.exists()) {
       custom.missingTable(
@@ -85,7 +86,7 @@ final class CerebriumMapping {
     if (findings.problemsSince(mark)) {
       return null;
     }
-    return new RuntimeSpec(command.orElseThrow(), port, health, ready, Optional.empty());
+    return new RuntimeSpec(command.orElseThrow(), port, health, ready, Optional.empty(), protocol);
   }
 
   private static Optional<Command> entrypoint(ConfigTable custom) {

@@ -4,17 +4,19 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The user's server: how to start it, the port it says it listens on, and its endpoints.
+ * The user's server: how to start it, the port it says it listens on, its endpoints, and the protocol it speaks.
  *
  * <p>An empty health or ready path means "probe by TCP connect on the port", as both seeds specify.
- * {@code predictPath} is set for Truss apps only (their {@code /predict} maps to it).
+ * {@code predictPath} is set for Truss apps only (their {@code /predict} maps to it). {@code protocol} is what the
+ * server speaks, {@link UpstreamProtocol#HTTP1} unless its config says otherwise.
  */
 public record RuntimeSpec(
     Command command,
     int port,
     Optional<String> healthPath,
     Optional<String> readyPath,
-    Optional<String> predictPath) {
+    Optional<String> predictPath,
+    UpstreamProtocol protocol) {
 
   public RuntimeSpec {
     Objects.requireNonNull(command, "command");
@@ -24,6 +26,7 @@ public record RuntimeSpec(
     healthPath = checkPath("healthPath", healthPath);
     readyPath = checkPath("readyPath", readyPath);
     predictPath = checkPath("predictPath", predictPath);
+    Objects.requireNonNull(protocol, "protocol");
   }
 
   private static Optional<String> checkPath(String what, Optional<String> path) {

@@ -1,6 +1,7 @@
 package io.sluice.config;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** Sluice's own table, {@code [sluice]} in TOML and {@code sluice:} in YAML, for what neither format can say. */
 final class SluiceExtension {
@@ -19,5 +20,19 @@ final class SluiceExtension {
 
   static Duration requestTimeout(ConfigTable root) {
     return root.table("sluice").seconds("request_timeout", DEFAULT_REQUEST_TIMEOUT_SECONDS, 1);
+  }
+
+  /**
+   * {@code protocol}: what the user's server speaks. Empty when the key is absent, so that a Truss file can say it in
+   * Baseten's own key instead, and when its value was refused (the problem is recorded).
+   */
+  static Optional<UpstreamProtocol> protocol(ConfigTable root) {
+    ConfigTable sluice = root.table("sluice");
+    Optional<String> name = sluice.string("protocol", UpstreamProtocol.configNames());
+    Optional<UpstreamProtocol> protocol = name.flatMap(UpstreamProtocol::fromConfigName);
+    if (name.isPresent() && protocol.isEmpty()) {
+      sluice.problem("protocol", "unknown protocol", UpstreamProtocol.configNames());
+    }
+    return protocol;
   }
 }

@@ -45,7 +45,8 @@ final class TrussMapping {
     ConfigTable root = ConfigTable.root(tree, findings);
 
     String name = root.appName("model_name", fallbackName);
-    RuntimeSpec runtime = runtime(root.table("docker_server"), findings);
+    UpstreamProtocol protocol = protocol(root);
+    RuntimeSpec runtime = runtime(root.table("docker_server"), protocol, findings);
     HardwareSpec hardware = hardware(root.table("resources"), findings);
     int predictConcurrency =
         root.table("runtime").integer("predict_concurrency", DEFAULT_PREDICT_CONCURRENCY, 1, Integer.MAX_VALUE);
@@ -66,7 +67,7 @@ final class TrussMapping {
     return findings.loaded(spec, file);
   }
 
-  private static RuntimeSpec runtime(ConfigTable server, Findings findings) {
+  private static RuntimeSpec runtime(ConfigTable server, UpstreamProtocol protocol, Findings findings) {
     if (!server.exists()) {
       server.missingTable("a docker_server map with start_command, server_port and predict_endpoint;"
           + " Sluice runs custom servers only");
@@ -81,7 +82,65 @@ final class TrussMapping {
     if (findings.problemsSince(mark)) {
       return null;
     }
-    return new RuntimeSpec(new Command.Shell(startCommand.orElseThrow()), port, liveness, readiness, predict);
+    return new RuntimeSpec(new Command.Shell(startCommand.orElseThrow()), port, liveness, readiness, predict,
+        protocol);
+  }
+
+  /**
+   * Baseten's {@code runtime.transport.kind} or Sluice's {@code sluice.protocol}, whichever the file has; when it has
+   * both they must agree. Baseten's key has no h2c value, so only {@code sluice.protocol} can ask for it.
+   */
+  private static UpstreamProtocol protocol(ConfigTable root) {
+    ConfigTable transport = root.table("runtime").table("transport");
+    Optional<TransportKind> kind = transportKind(transport);
+    Optional<UpstreamProtocol> sluice = SluiceExtension.protocol(root);
+    if (kind.isPresent() && sluice.isPresent() && kind.get().protocol() != sluice.get()) {
+      ConfigTable extension = root.table("sluice");
+      extension.problem("protocol", "disagrees with " + transport.spell("kind") + " = "
+              + ValueText.quoted(kind.get().configName()),
+          extension.spell("protocol") + " = " + ValueText.quoted(kind.get().protocol().configName())
+              + " to agree with it, or only one of the two keys");
+    }
+    return sluice.or(() -> kind.map(TransportKind::protocol)).orElse(UpstreamProtocol.HTTP1);
+  }
+
+  /** Baseten's {@code runtime.transport.kind}; a WebSocket server speaks HTTP/1.1 to be upgraded. */
+  private enum TransportKind {
+    HTTP("http", UpstreamProtocol.HTTP1),
+    WEBSOCKET("websocket", UpstreamProtocol.HTTP1),
+    GRPC("grpc", UpstreamProtocol.GRPC);
+
+    static final String NAMES = "http, websocket or grpc";
+
+    private final String configName;
+    private final UpstreamProtocol protocol;
+
+    TransportKind(String configName, UpstreamProtocol protocol) {
+      this.configName = configName;
+      this.protocol = protocol;
+    }
+
+    String configName() {
+      return configName;
+    }
+
+    UpstreamProtocol protocol() {
+      return protocol;
+    }
+  }
+
+  private static Optional<TransportKind> transportKind(ConfigTable transport) {
+    Optional<String> name = transport.string("kind", TransportKind.NAMES);
+    if (name.isEmpty()) {
+      return Optional.empty();
+    }
+    for (TransportKind kind : TransportKind.values()) {
+      if (kind.configName().equals(name.get())) {
+        return Optional.of(kind);
+      }
+    }
+    transport.problem("kind", "unknown transport", TransportKind.NAMES);
+    return Optional.empty();
   }
 
   private static HardwareSpec hardware(ConfigTable resources, Findings findings) {

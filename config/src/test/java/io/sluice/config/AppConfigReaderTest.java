@@ -157,14 +157,16 @@ class AppConfigReaderTest {
           predict_concurrency: 4
           transport:
             kind: websocket
+            ping_interval_seconds: 30
         base_image:
           image: python:3.11-slim
           python_executable_path: /usr/bin/python3
         """, Path.of("config.yaml"), "app");
 
     assertThat(app.ignoredKeys()).containsExactly("docker_server.run_as_user_id", "model_metadata",
-        "resources.node_count", "runtime.transport", "base_image.python_executable_path");
+        "resources.node_count", "runtime.transport.ping_interval_seconds", "base_image.python_executable_path");
     assertThat(app.spec().scaling().replicaConcurrency()).isEqualTo(4);
+    assertThat(app.spec().runtime().protocol()).isEqualTo(UpstreamProtocol.HTTP1);
   }
 
   @Test

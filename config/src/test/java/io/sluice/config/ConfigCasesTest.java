@@ -271,6 +271,71 @@ class ConfigCasesTest {
     row.expect().accept(parse(row.format(), row.text()));
   }
 
+  record ProtocolCase(String name, ConfigFormat format, String text, UpstreamProtocol expected) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<ProtocolCase> protocolCases() {
+    return Stream.of(
+        new ProtocolCase("cerebrium speaks http1 by default", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME,
+            UpstreamProtocol.HTTP1),
+        new ProtocolCase("cerebrium sluice protocol http1", ConfigFormat.CEREBRIUM_TOML, tomlProtocol("http1"),
+            UpstreamProtocol.HTTP1),
+        new ProtocolCase("cerebrium sluice protocol h2c", ConfigFormat.CEREBRIUM_TOML, tomlProtocol("h2c"),
+            UpstreamProtocol.H2C),
+        new ProtocolCase("cerebrium sluice protocol grpc", ConfigFormat.CEREBRIUM_TOML, tomlProtocol("grpc"),
+            UpstreamProtocol.GRPC),
+        new ProtocolCase("truss speaks http1 by default", ConfigFormat.TRUSS_YAML, YAML_SERVER,
+            UpstreamProtocol.HTTP1),
+        new ProtocolCase("truss sluice protocol http1", ConfigFormat.TRUSS_YAML, yamlProtocol("http1"),
+            UpstreamProtocol.HTTP1),
+        new ProtocolCase("truss sluice protocol h2c", ConfigFormat.TRUSS_YAML, yamlProtocol("h2c"),
+            UpstreamProtocol.H2C),
+        new ProtocolCase("truss sluice protocol grpc", ConfigFormat.TRUSS_YAML, yamlProtocol("grpc"),
+            UpstreamProtocol.GRPC),
+        new ProtocolCase("truss transport kind grpc is grpc", ConfigFormat.TRUSS_YAML, yamlTransport("grpc"),
+            UpstreamProtocol.GRPC),
+        new ProtocolCase("truss transport kind http is http1", ConfigFormat.TRUSS_YAML, yamlTransport("http"),
+            UpstreamProtocol.HTTP1),
+        new ProtocolCase("truss transport kind websocket is http1, which websocket upgrades need",
+            ConfigFormat.TRUSS_YAML, yamlTransport("websocket"), UpstreamProtocol.HTTP1),
+        new ProtocolCase("truss transport kind and sluice protocol agreeing on grpc", ConfigFormat.TRUSS_YAML,
+            yamlTransport("grpc") + yamlProtocolOnly("grpc"), UpstreamProtocol.GRPC),
+        new ProtocolCase("truss transport kind websocket and sluice protocol http1 agree", ConfigFormat.TRUSS_YAML,
+            yamlTransport("websocket") + yamlProtocolOnly("http1"), UpstreamProtocol.HTTP1),
+        new ProtocolCase("truss transport kind http and sluice protocol http1 agree", ConfigFormat.TRUSS_YAML,
+            yamlTransport("http") + yamlProtocolOnly("http1"), UpstreamProtocol.HTTP1));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("protocolCases")
+  void protocol_is_read_from_sluice_protocol_or_truss_transport_kind(ProtocolCase row) throws ConfigException {
+    LoadedApp app = parse(row.format(), row.text());
+
+    assertThat(app.spec().runtime().protocol()).isEqualTo(row.expected());
+    assertThat(app.spec().runtime().protocol().http2()).isEqualTo(row.expected() != UpstreamProtocol.HTTP1);
+    assertThat(app.ignoredKeys()).isEmpty();
+  }
+
+  private static String tomlProtocol(String value) {
+    return TOML_RUNTIME + "\n[sluice]\nprotocol = \"" + value + "\"\n";
+  }
+
+  private static String yamlProtocol(String value) {
+    return YAML_SERVER + yamlProtocolOnly(value);
+  }
+
+  private static String yamlProtocolOnly(String value) {
+    return "sluice:\n  protocol: " + value + "\n";
+  }
+
+  private static String yamlTransport(String kind) {
+    return YAML_SERVER + "runtime:\n  transport:\n    kind: " + kind + "\n";
+  }
+
   static Stream<BadCase> badCases() {
     String bigToml = TOML_RUNTIME + "# " + "x".repeat(ConfigText.MAX_BYTES) + "\n";
     String bigYaml = YAML_SERVER + "# " + "x".repeat(ConfigText.MAX_BYTES) + "\n";
@@ -362,6 +427,14 @@ class ConfigCasesTest {
             [sluice]
             request_timeout = 0
             """, "[sluice] request_timeout = 0: out of range (expected: whole seconds >= 1)"),
+        bad("cerebrium unknown protocol", ConfigFormat.CEREBRIUM_TOML, tomlProtocol("http2"),
+            "cerebrium.toml: [sluice] protocol = \"http2\": unknown protocol (expected: http1, h2c or grpc)"),
+        bad("cerebrium protocol is case-sensitive", ConfigFormat.CEREBRIUM_TOML, tomlProtocol("GRPC"),
+            "cerebrium.toml: [sluice] protocol = \"GRPC\": unknown protocol (expected: http1, h2c or grpc)"),
+        bad("cerebrium protocol not a string", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME + """
+            [sluice]
+            protocol = 2
+            """, "[sluice] protocol = 2: not a string (expected: http1, h2c or grpc)"),
         bad("cerebrium environment value that is a table", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME + """
             [cerebrium.environment_variables]
             NESTED = { a = 1 }
@@ -470,6 +543,28 @@ class ConfigCasesTest {
             runtime:
               predict_concurrency: 0
             """, "config.yaml:6: runtime.predict_concurrency = 0: out of range (expected: >= 1)"),
+        bad("truss unknown sluice protocol", ConfigFormat.TRUSS_YAML, yamlProtocol("http2"),
+            "config.yaml:6: sluice.protocol = \"http2\": unknown protocol (expected: http1, h2c or grpc)"),
+        bad("truss sluice protocol is case-sensitive", ConfigFormat.TRUSS_YAML, yamlProtocol("H2C"),
+            "config.yaml:6: sluice.protocol = \"H2C\": unknown protocol (expected: http1, h2c or grpc)"),
+        bad("truss unknown transport kind", ConfigFormat.TRUSS_YAML, yamlTransport("tcp"),
+            "config.yaml:7: runtime.transport.kind = \"tcp\": unknown transport (expected: http, websocket or grpc)"),
+        bad("truss transport that is not a map", ConfigFormat.TRUSS_YAML, YAML_SERVER + """
+            runtime:
+              transport: grpc
+            """, "config.yaml:6: runtime.transport = \"grpc\": not a map (expected: a map)"),
+        bad("truss transport kind grpc and sluice protocol h2c disagree", ConfigFormat.TRUSS_YAML,
+            yamlTransport("grpc") + yamlProtocolOnly("h2c"),
+            "config.yaml:9: sluice.protocol = \"h2c\": disagrees with runtime.transport.kind = \"grpc\" (expected:"
+                + " sluice.protocol = \"grpc\" to agree with it, or only one of the two keys)"),
+        bad("truss transport kind websocket and sluice protocol grpc disagree", ConfigFormat.TRUSS_YAML,
+            yamlTransport("websocket") + yamlProtocolOnly("grpc"),
+            "sluice.protocol = \"grpc\": disagrees with runtime.transport.kind = \"websocket\"",
+            "(expected: sluice.protocol = \"http1\" to agree with it, or only one of the two keys)"),
+        bad("truss transport kind http and sluice protocol h2c disagree", ConfigFormat.TRUSS_YAML,
+            yamlTransport("http") + yamlProtocolOnly("h2c"),
+            "sluice.protocol = \"h2c\": disagrees with runtime.transport.kind = \"http\"",
+            "(expected: sluice.protocol = \"http1\" to agree with it, or only one of the two keys)"),
         bad("truss yaml syntax error with its line", ConfigFormat.TRUSS_YAML, """
             docker_server:
               start_command: python server.py

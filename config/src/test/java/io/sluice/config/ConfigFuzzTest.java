@@ -383,6 +383,7 @@ class ConfigFuzzTest {
 
       [sluice]
       request_timeout = 60
+      protocol = "h2c"
       """;
 
   private static final String FULL_TRUSS = """
@@ -402,6 +403,8 @@ class ConfigFuzzTest {
         memory: 16Gi
       runtime:
         predict_concurrency: 32
+        transport:
+          kind: grpc
       autoscaling_settings:
         min_replica: 1
         max_replica: 4
@@ -420,6 +423,7 @@ class ConfigFuzzTest {
       system_packages: [ffmpeg]
       sluice:
         request_timeout: 60
+        protocol: grpc
       """;
 
   private static final String FULL_NODE = """
@@ -701,8 +705,8 @@ class ConfigFuzzTest {
       "readycheck_endpoint", "name", "disable_auth", "python_version", "docker_base_image_url", "include", "exclude",
       "shell_commands", "pre_build_commands", "compute", "gpu_count", "cpu", "memory", "provider", "region",
       "min_replicas", "max_replicas", "cooldown", "replica_concurrency", "scaling_metric", "scaling_target",
-      "scaling_buffer", "response_grace_period", "request_timeout", "pip", "apt", "conda", "paths", "gpu",
-      "gpus_per_node", "min_nodes", "max_nodes", "provision_seconds", "idle_node_seconds", "cpus_per_node",
+      "scaling_buffer", "response_grace_period", "request_timeout", "protocol", "pip", "apt", "conda", "paths",
+      "gpu", "gpus_per_node", "min_nodes", "max_nodes", "provision_seconds", "idle_node_seconds", "cpus_per_node",
       "memory_gb_per_node", "pools", "runtime", "custom", "MODEL", "\"\"", "\"a b\"", "\"ключ\"", "\"a\\nb\"",
       "\"a\\u0000b\"", "\"A=B\"");
 
@@ -786,8 +790,9 @@ class ConfigFuzzTest {
       "use_gpu", "cpu", "memory", "runtime", "predict_concurrency", "autoscaling_settings", "min_replica",
       "max_replica", "concurrency_target", "target_utilization_percentage", "autoscaling_window", "scale_down_delay",
       "secrets", "hf_access_token", "environment_variables", "requirements", "system_packages", "python_version",
-      "base_image", "image", "sluice", "request_timeout", "<<", "\"quoted key\"", "'a\\nb'", "\"a\\nb\"",
-      "\"a\\u0000b\"", "\"\\e[31m\"", "../etc/passwd", "ключ", "1", "true", "null", "~", "\"\"");
+      "base_image", "image", "sluice", "request_timeout", "protocol", "transport", "kind", "<<", "\"quoted key\"",
+      "'a\\nb'", "\"a\\nb\"", "\"a\\u0000b\"", "\"\\e[31m\"", "../etc/passwd", "ключ", "1", "true", "null", "~",
+      "\"\"");
 
   /**
    * YAML: block maps and lists, flow collections, anchors and aliases, tags, now and then several documents. Keys

@@ -9,6 +9,7 @@ import io.sluice.config.HardwareSpec;
 import io.sluice.config.RuntimeSpec;
 import io.sluice.config.ScalingMetric;
 import io.sluice.config.ScalingSpec;
+import io.sluice.config.UpstreamProtocol;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,8 @@ final class SeedApps {
             8000,
             Optional.of("/health"),
             Optional.of("/health"),
-            Optional.of("/v1/chat/completions")),
+            Optional.of("/v1/chat/completions"),
+            UpstreamProtocol.HTTP1),
         scaling(Duration.ofSeconds(30)),
         new HardwareSpec(Optional.of(GpuType.L4), 1, 4.0, 16.0),
         Map.of(),
@@ -51,7 +53,8 @@ final class SeedApps {
             5000,
             Optional.empty(),
             Optional.empty(),
-            Optional.empty()),
+            Optional.empty(),
+            UpstreamProtocol.HTTP1),
         scaling(Duration.ofMillis(2500)),
         new HardwareSpec(Optional.empty(), 0, 0.5, 1.5),
         Map.of("LOG_LEVEL", "debug", "APP_MODE", "fast"),
@@ -70,7 +73,8 @@ final class SeedApps {
             8000,
             Optional.of("/health"),
             Optional.empty(),
-            Optional.of("/v1/chat/completions")),
+            Optional.of("/v1/chat/completions"),
+            UpstreamProtocol.HTTP1),
         scaling(Duration.ofSeconds(120)),
         new HardwareSpec(Optional.of(GpuType.H100), 2, 24.0, 200.0),
         Map.of(),

@@ -14,6 +14,7 @@ import io.sluice.config.HardwareSpec;
 import io.sluice.config.RuntimeSpec;
 import io.sluice.config.ScalingMetric;
 import io.sluice.config.ScalingSpec;
+import io.sluice.config.UpstreamProtocol;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.support.Scrape;
@@ -233,7 +234,7 @@ class AppSeriesTest {
   private static AppSpec spec(AppId id) {
     return new AppSpec(id, ConfigFormat.CEREBRIUM_TOML,
         new RuntimeSpec(new Command.Exec(List.of("server")), 8000, Optional.empty(), Optional.empty(),
-            Optional.empty()),
+            Optional.empty(), UpstreamProtocol.HTTP1),
         new ScalingSpec(0, 1, 1, ScalingMetric.CONCURRENCY_UTILIZATION, 1, 1, 0, Duration.ofSeconds(60),
             Duration.ofSeconds(60), Duration.ofSeconds(60)),
         HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30));

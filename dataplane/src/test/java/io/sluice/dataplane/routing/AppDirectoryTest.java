@@ -10,6 +10,7 @@ import io.sluice.config.HardwareSpec;
 import io.sluice.config.RuntimeSpec;
 import io.sluice.config.ScalingMetric;
 import io.sluice.config.ScalingSpec;
+import io.sluice.config.UpstreamProtocol;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,7 @@ class AppDirectoryTest {
   static AppSpec spec(String project, String name, ConfigFormat format, String predictPath, int hardLimit) {
     return new AppSpec(new AppId(project, name), format,
         new RuntimeSpec(new Command.Exec(List.of("server")), 8000, Optional.empty(), Optional.empty(),
-            Optional.ofNullable(predictPath)),
+            Optional.ofNullable(predictPath), UpstreamProtocol.HTTP1),
         new ScalingSpec(0, 1, hardLimit, ScalingMetric.CONCURRENCY_UTILIZATION, 1, 1, 0, Duration.ofSeconds(60),
             Duration.ofSeconds(60), Duration.ofSeconds(60)),
         HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30));
