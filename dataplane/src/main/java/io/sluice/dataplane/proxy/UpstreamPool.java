@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -30,15 +31,17 @@ final class UpstreamPool {
   private static final int MAX_CHUNK_BYTES = 65_536;
 
   private final Bootstrap bootstrap;
+  private final Http2Upstreams http2;
   private final Map<InetSocketAddress, ArrayDeque<UpstreamHandler>> idle = new HashMap<>();
 
   UpstreamPool(EventLoop loop, ChannelFactory<? extends Channel> channels, int connectTimeoutMillis) {
-    this.bootstrap = new Bootstrap()
+    Bootstrap base = new Bootstrap()
         .group(loop)
         .channelFactory(channels)
         .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-        .handler(new ChannelInitializer<>() {
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+    this.http2 = new Http2Upstreams(this, base);
+    this.bootstrap = base.handler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel channel) {
             channel.pipeline().addLast(
@@ -78,9 +81,21 @@ final class UpstreamPool {
     });
   }
 
-  /** Takes back a connection whose last response was read to its end and which may carry another request. */
+  /** Hands {@code exchange} a new stream to {@code address}, a replica that speaks HTTP/2. */
+  void openStream(InetSocketAddress address, Exchange exchange) {
+    http2.open(address, exchange);
+  }
+
+  /**
+   * Takes back a connection whose last response was read to its end and which may carry another request; an HTTP/2
+   * stream is done with instead (its connection stays open for the next).
+   */
   void release(Channel channel, UpstreamHandler handler) {
     if (!channel.isActive()) {
+      return;
+    }
+    if (channel instanceof Http2StreamChannel) {
+      channel.close();
       return;
     }
     handler.idleSince(System.nanoTime());

@@ -1,0 +1,223 @@
+package io.sluice.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.dataplane.support.H2cEchoServer;
+import io.sluice.dataplane.support.TestNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTP/2 clients (Vert.x's own, and curl) through a real node, to an HTTP/1.1 replica (the example server) and to a
+ * replica that speaks h2c ({@link H2cEchoServer}, a process of its own).
+ */
+class Http2ProxyTest {
+
+  @TempDir
+  static Path temp;
+
+  static TestNode node;
+  static Vertx vertx;
+  /** One HTTP/2 connection with prior knowledge, multiplexing every request on it. */
+  static HttpClient h2;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNode.start(temp.resolve("state"));
+    node.deployAndAwaitReady(TestNode.appFolder(temp, "hello", "cerebrium.toml", """
+        [cerebrium.deployment]
+        name = "hello"
+
+        [cerebrium.runtime.custom]
+        port = 5000
+        entrypoint = ["python3", "main.py", "--host", "127.0.0.1", "--port", "5000"]
+        healthcheck_endpoint = "/health"
+        readycheck_endpoint = "/ready"
+
+        [cerebrium.scaling]
+        min_replicas = 1
+        max_replicas = 1
+        replica_concurrency = 32
+
+        [cerebrium.environment_variables]
+        WARMUP_SECONDS = "0"
+        """));
+    node.deployAndAwaitReady(h2cApp("h2echo", 64));
+    node.deployAndAwaitReady(h2cApp("h2limited", 4));
+    vertx = Vertx.vertx();
+    h2 = vertx.createHttpClient(new HttpClientOptions()
+            .setProtocolVersion(HttpVersion.HTTP_2)
+            .setHttp2ClearTextUpgrade(false)
+            .setDefaultHost("127.0.0.1")
+            .setDefaultPort(node.node().publicPort()),
+        new PoolOptions().setHttp2MaxSize(1));
+  }
+
+  /** An app whose server speaks h2c: `[sluice] protocol = "h2c"`, probed by TCP connect. */
+  static Path h2cApp(String name, int concurrency) throws IOException {
+    Path dir = Files.createDirectories(temp.resolve(name));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Files.writeString(dir.resolve("cerebrium.toml"), """
+        [cerebrium.deployment]
+        name = "%s"
+
+        [cerebrium.runtime.custom]
+        port = 8000
+        entrypoint = ["%s", "-Xmx64m", "-cp", "%s", "%s"]
+
+        [cerebrium.scaling]
+        min_replicas = 1
+        max_replicas = 1
+        replica_concurrency = %d
+
+        [sluice]
+        protocol = "h2c"
+        """.formatted(name, java, System.getProperty("java.class.path"), H2cEchoServer.class.getName(),
+        concurrency));
+    return dir;
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (vertx != null) {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+    node.close();
+  }
+
+  record Answer(int status, HttpVersion version, io.vertx.core.MultiMap headers, String body,
+      io.vertx.core.MultiMap trailers) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+  }
+
+  static Future<Answer> call(HttpMethod method, String path, String body) {
+    return h2.request(new RequestOptions().setMethod(method).setURI(path)
+            .putHeader("authorization", "Bearer " + node.apiKey()))
+        .compose(request -> body == null ? request.send() : request.send(body))
+        .compose(response -> response.body().map(bytes -> answer(response, bytes.toString())));
+  }
+
+  static Answer answer(HttpClientResponse response, String body) {
+    return new Answer(response.statusCode(), response.version(), response.headers(), body, response.trailers());
+  }
+
+  static Answer await(Future<Answer> answer) throws Exception {
+    return answer.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void an_http2_client_reaches_an_http1_replica_with_its_headers_and_body() throws Exception {
+    Answer answer = await(call(HttpMethod.POST, "/v4/local/hello/echo?a=1", "sent over h2"));
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.version()).isEqualTo(HttpVersion.HTTP_2);
+    JsonObject echoed = answer.json();
+    assertThat(echoed.getString("method")).isEqualTo("POST");
+    assertThat(echoed.getString("query")).isEqualTo("a=1");
+    assertThat(echoed.getString("body")).isEqualTo("sent over h2");
+    JsonObject headers = echoed.getJsonObject("headers");
+    assertThat(headers.getString("x-request-id")).isEqualTo(answer.headers().get("x-request-id"));
+    assertThat(headers.fieldNames()).noneMatch(name -> name.startsWith("x-http2-"))
+        .doesNotContain("authorization");
+  }
+
+  @Test
+  void requests_multiplexed_on_one_connection_run_at_once_on_an_http1_replica() throws Exception {
+    List<Future<Answer>> calls = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      calls.add(call(HttpMethod.POST, "/v4/local/hello/predict?latency_ms=400", "{}"));
+    }
+    for (Future<Answer> call : calls) {
+      assertThat(await(call).status()).isEqualTo(200);
+    }
+
+    JsonObject stats = await(call(HttpMethod.GET, "/v4/local/hello/stats", null)).json();
+    assertThat(stats.getInteger("max_in_flight")).as("one client connection, requests in parallel").isGreaterThan(1);
+  }
+
+  @Test
+  void an_h2c_replica_is_spoken_to_over_http2_and_its_trailers_reach_the_client() throws Exception {
+    Answer echo = await(call(HttpMethod.GET, "/v4/local/h2echo/echo", null));
+    Answer trailers = await(call(HttpMethod.GET, "/v4/local/h2echo/trailers", null));
+
+    assertThat(echo.json().getString("version")).isEqualTo("HTTP_2");
+    assertThat(echo.json().getJsonObject("headers").fieldNames()).noneMatch(name -> name.startsWith("x-http2-"));
+    assertThat(trailers.body()).isEqualTo("part one;part two");
+    assertThat(trailers.trailers().get("x-trailer")).isEqualTo("yes");
+  }
+
+  @Test
+  void an_http1_client_reaches_an_h2c_replica() throws Exception {
+    var response = node.send(node.request("/v4/local/h2echo/echo").version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("over 1.1")).build());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject echoed = new JsonObject(response.body());
+    assertThat(echoed.getString("version")).isEqualTo("HTTP_2");
+    assertThat(echoed.getString("body")).isEqualTo("over 1.1");
+  }
+
+  @Test
+  void streams_to_an_h2c_replica_share_its_connections_and_its_limit_counts_streams() throws Exception {
+    List<Future<Answer>> calls = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      calls.add(call(HttpMethod.GET, "/v4/local/h2limited/sleep?ms=150", null));
+    }
+    for (Future<Answer> call : calls) {
+      assertThat(await(call).status()).isEqualTo(200);
+    }
+
+    JsonObject stats = await(call(HttpMethod.GET, "/v4/local/h2limited/stats", null)).json();
+    assertThat(stats.getInteger("max_in_flight")).as("replica_concurrency = 4, counted in streams").isEqualTo(4);
+    assertThat(stats.getInteger("connections")).as("at most one connection per event loop of the node")
+        .isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void sluice_answers_its_own_errors_over_http2_as_json() throws Exception {
+    Answer missing = await(call(HttpMethod.GET, "/v4/local/no-such-app/x", null));
+
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.json().getJsonObject("error").getString("code")).isEqualTo("app_not_found");
+  }
+
+  @Test
+  void curl_with_prior_knowledge_and_curl_upgrading_from_http1_both_get_http2() throws Exception {
+    String url = node.publicUrl() + "/v4/local/hello/echo";
+
+    String prior = curl("--http2-prior-knowledge", url);
+    String upgraded = curl("--http2", url);
+
+    assertThat(prior).startsWith("HTTP/2 200").contains("\"path\": \"/echo\"");
+    assertThat(upgraded).startsWith("HTTP/1.1 101").contains("HTTP/2 200").contains("\"path\": \"/echo\"");
+  }
+
+  static String curl(String protocol, String url) throws Exception {
+    Process curl = new ProcessBuilder("curl", "-sS", "-i", "--max-time", "20", protocol, "-H",
+        "Authorization: Bearer " + node.apiKey(), url).redirectErrorStream(true).start();
+    String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return out;
+  }
+}
