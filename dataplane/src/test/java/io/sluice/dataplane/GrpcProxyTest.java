@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -147,6 +148,21 @@ class GrpcProxyTest {
 
     assertThat(answer.getString("code")).isEqualTo("OK");
     assertThat(answer.getJsonArray("replies").getJsonObject(0).getString("text")).isEqualTo("by path");
+  }
+
+  @Test
+  void a_call_whose_authority_names_the_app_reaches_it() throws Exception {
+    HttpClientResponse answer = h2.request(new RequestOptions().setMethod(HttpMethod.POST)
+            .setServer(SocketAddress.inetSocketAddress(node.node().publicPort(), "127.0.0.1"))
+            .setHost("grpc-echo.local.models.example").setPort(80).setURI("/sluice.echo.Echo/Say")
+            .putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+            .putHeader("authorization", "Bearer " + node.apiKey()))
+        .compose(request -> request.send(Buffer.buffer(new byte[5])))
+        .compose(response -> response.end().map(response))
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    assertThat(answer.headers().get("x-replica")).startsWith("grpc-echo");
+    assertThat(answer.trailers().get("grpc-status")).isEqualTo("0");
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.sluice.dataplane.auth.NodeCredentials;
 import io.sluice.dataplane.metrics.MetricsOptions;
 import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
+import io.sluice.dataplane.proxy.PublicTls;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -101,10 +102,27 @@ final class UpCommand implements Callable<Integer> {
       description = "Nodes join only a fleet of the same name (default: ${DEFAULT-VALUE}).")
   String fleetName;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "Serve the public port over TLS with this PEM certificate chain (needs --tls-key); clients then "
+          + "get HTTP/2 or HTTP/1.1 by ALPN. Without it the port is clear text (HTTP/1.1, and h2c).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE",
+      description = "The PEM private key (unencrypted PKCS#8) of --tls-cert.")
+  Path tlsKey;
+
   @Option(names = "--metrics-max-apps", defaultValue = "" + MetricsOptions.DEFAULT_MAX_APPS_WITH_SERIES,
       description = "How many apps get series of their own at the admin port's /metrics; the rest are counted "
           + "under app=\"_other\" (default: ${DEFAULT-VALUE}).")
   int metricsMaxApps;
+
+  private PublicTls publicTls() {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new CommandFailed("--tls-cert and --tls-key go together: give both (the certificate chain and its "
+          + "private key, PEM files) or neither");
+    }
+    return tlsCert == null ? null : new PublicTls(tlsCert.toAbsolutePath(), tlsKey.toAbsolutePath());
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -121,6 +139,7 @@ final class UpCommand implements Callable<Integer> {
         .fleet(FleetOptions.alone().named(fleetName).joining(fleetHost, fleetPort, join))
         .adminToken(Optional.ofNullable(System.getenv(AdminToken.ENV)))
         .metrics(new MetricsOptions(metricsMaxApps))
+        .tls(publicTls())
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.
     CompletableFuture<SluiceNode> started = new CompletableFuture<>();

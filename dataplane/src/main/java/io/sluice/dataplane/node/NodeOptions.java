@@ -3,6 +3,7 @@ package io.sluice.dataplane.node;
 import io.sluice.cluster.fleet.FleetOptions;
 import io.sluice.dataplane.auth.AuthOptions;
 import io.sluice.dataplane.metrics.MetricsOptions;
+import io.sluice.dataplane.proxy.PublicTls;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.replica.local.ProbeTimings;
 import io.sluice.dataplane.scaling.ScalingOptions;
@@ -30,6 +31,7 @@ import java.util.Optional;
  * @param adminToken the admin API's credential when the operator sets it; else the node makes one
  * @param fleet how the node finds the other nodes of its fleet; alone on loopback by default
  * @param metrics how many apps get series of their own at the admin port's {@code /metrics}
+ * @param tls the public port's certificate and key when it speaks TLS (HTTP/1.1 and, by ALPN, HTTP/2)
  */
 public record NodeOptions(
     String publicHost,
@@ -51,7 +53,8 @@ public record NodeOptions(
     AuthOptions auth,
     Optional<String> adminToken,
     FleetOptions fleet,
-    MetricsOptions metrics) {
+    MetricsOptions metrics,
+    Optional<PublicTls> tls) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -74,6 +77,7 @@ public record NodeOptions(
     Objects.requireNonNull(adminToken, "adminToken");
     Objects.requireNonNull(fleet, "fleet");
     Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(tls, "tls");
   }
 
   /** Everything but the admin token's value, so that logging the options cannot leak it. */
@@ -83,7 +87,7 @@ public record NodeOptions(
         + ", stateDir=" + stateDir + ", appsDir=" + appsDir + ", eventLoops=" + eventLoops + ", scaling=" + scaling
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
         + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
-        + ", fleet=" + fleet + ", metrics=" + metrics + "]";
+        + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -101,7 +105,7 @@ public record NodeOptions(
         Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
         ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone(),
-        MetricsOptions.defaults());
+        MetricsOptions.defaults(), Optional.empty());
   }
 
   public Builder toBuilder() {
@@ -130,6 +134,7 @@ public record NodeOptions(
     private Optional<String> adminToken;
     private FleetOptions fleet;
     private MetricsOptions metrics;
+    private Optional<PublicTls> tls;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -152,6 +157,13 @@ public record NodeOptions(
       adminToken = from.adminToken;
       fleet = from.fleet;
       metrics = from.metrics;
+      tls = from.tls;
+    }
+
+    /** The public port speaks TLS with this certificate and key; null for clear text. */
+    public Builder tls(PublicTls files) {
+      tls = Optional.ofNullable(files);
+      return this;
     }
 
     public Builder fleet(FleetOptions options) {
@@ -231,7 +243,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken, fleet, metrics);
+          limits, auth, adminToken, fleet, metrics, tls);
     }
   }
 }

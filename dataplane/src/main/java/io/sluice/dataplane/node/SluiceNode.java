@@ -174,11 +174,11 @@ public final class SluiceNode {
         .compose(adminDeployed -> PublicServer.start(vertx, directory, drain,
             new Authenticator(vertx, options.auth(), node.credentials.apiKeys(), node.credentials.replicaTokens(),
                 directory::has),
-            options.limits(), options.publicHost(), publicPort, options.holdTimeout().toMillis()))
+            options.limits(), options.publicHost(), publicPort, options.holdTimeout().toMillis(), options.tls()))
         .compose(server -> {
           node.publicServer = server;
-          log.info("Sluice node up: public http://{}:{}, admin http://{}:{}, {} event loop(s) on {}; fleet {} of {} "
-              + "member(s)", options.publicHost(), publicPort, options.adminHost(), node.adminPort(),
+          log.info("Sluice node up: public {}://{}:{}, admin http://{}:{}, {} event loop(s) on {}; fleet {} of {} "
+              + "member(s)", options.tls().isPresent() ? "https" : "http", options.publicHost(), publicPort, options.adminHost(), node.adminPort(),
               options.eventLoops(), transportName(vertx), options.fleet().clusterName(), fleet.members().size());
           return Future.fromCompletionStage(catalog.start())
               .compose(merged -> node.deployer.caughtUp())
@@ -335,7 +335,7 @@ public final class SluiceNode {
 
   public String publicBaseUrl() {
     String host = options.publicHost().equals("0.0.0.0") ? "localhost" : options.publicHost();
-    return "http://" + host + ":" + publicPort;
+    return (options.tls().isPresent() ? "https://" : "http://") + host + ":" + publicPort;
   }
 
   /** Whether replicas read their secrets at {@code /secrets} (private mount namespaces are available). */

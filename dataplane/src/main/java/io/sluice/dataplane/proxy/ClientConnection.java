@@ -62,6 +62,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
 
   private final ProxyLoop loop;
   private final boolean stream;
+  private final boolean secure;
   private final ChannelInboundHandlerAdapter activity;
   private Channel channel;
   private String remoteHost;
@@ -77,13 +78,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   private long bodyBytesIn;
   /** The request being read is a gRPC call: Sluice's own errors for it are gRPC statuses. */
   private boolean grpc;
+  /** An HTTP/2 stream's client has sent all of its request (its stream is half-closed on its side). */
+  private boolean requestEnded;
 
   /**
    * @param stream an HTTP/2 stream rather than a connection: it carries one exchange, and is closed once that ends
+   * @param secure the client connected with TLS
    */
-  ClientConnection(ProxyLoop loop, boolean stream) {
+  ClientConnection(ProxyLoop loop, boolean stream, boolean secure) {
     this.loop = loop;
     this.stream = stream;
+    this.secure = secure;
     this.activity = new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -221,8 +226,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (stream && msg instanceof LastHttpContent) {
+      requestEnded = true;
+    }
     if (waitingFor == LINGERING) {
       ReferenceCountUtil.release(msg);
+      if (stream && requestEnded) {
+        channel.close();
+      }
       return;
     }
     reading = true;
@@ -407,7 +418,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   }
 
   private void reply(Object response, boolean close) {
-    if (close) {
+    if (close || stream) {
       endWith(response);
       return;
     }
@@ -426,6 +437,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   void endWith(Object response) {
     waitingFor = WAITING_FOR_NOTHING;
     queuedRelease();
+    if (stream) {
+      channel.writeAndFlush(response);
+      endStream();
+      return;
+    }
     channel.writeAndFlush(response).addListener((ChannelFutureListener) written -> {
       if (!written.isSuccess() || !(channel instanceof DuplexChannel duplex)) {
         channel.close();
@@ -442,6 +458,26 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
     });
   }
 
+  /**
+   * An HTTP/2 stream whose answer went out: closed once its client has sent all of its request too. Until then what
+   * the client still sends is read and dropped, for a moment, as HTTP/1.1's lingering close does: closing the stream
+   * at once would reset it, and some clients (Java's) then report the reset rather than the answer they got.
+   */
+  private void endStream() {
+    if (requestEnded) {
+      waitingFor = WAITING_FOR_NOTHING;
+      channel.close();
+      return;
+    }
+    waitingFor = LINGERING;
+    waitingSince = System.nanoTime();
+    channel.config().setAutoRead(true);
+  }
+
+  boolean isStream() {
+    return stream;
+  }
+
   private void queuedRelease() {
     if (queued != null) {
       queued.forEach(ReferenceCountUtil::release);
@@ -455,6 +491,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
 
   String remoteHost() {
     return remoteHost;
+  }
+
+  boolean secure() {
+    return secure;
   }
 
   /**
@@ -477,10 +517,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
     current = null;
     exchangePaused = false;
     if (stream) {
-      // The stream has ended with its answer; closing its channel frees it (and resets it if the client still sends).
-      waitingFor = WAITING_FOR_NOTHING;
       channel.flush();
-      channel.close();
+      endStream();
       return;
     }
     if (waitingFor == WAITING_FOR_NOTHING && (queued == null || queued.isEmpty())) {

@@ -50,6 +50,7 @@ final class Exchange {
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
   private static final AsciiString HTTP = AsciiString.cached("http");
+  private static final AsciiString HTTPS = AsciiString.cached("https");
   private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
       HttpMethod.OPTIONS);
   private static final int MAX_REROUTES = 3;
@@ -280,7 +281,7 @@ final class Exchange {
       headers.set(X_FORWARDED_HOST, host);
     }
     if (!headers.contains(X_FORWARDED_PROTO)) {
-      headers.set(X_FORWARDED_PROTO, HTTP);
+      headers.set(X_FORWARDED_PROTO, client.secure() ? HTTPS : HTTP);
     }
     if (hasBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
@@ -350,7 +351,7 @@ final class Exchange {
         // A whole answer in one HTTP/2 HEADERS frame (gRPC's trailers-only status, say): it goes on as one.
         relayHead(whole, false);
         ChannelFuture written = down.writeAndFlush(whole);
-        if (!keepAlive || !requestComplete) {
+        if ((!keepAlive || !requestComplete) && !client.isStream()) {
           written.addListener(ChannelFutureListener.CLOSE);
         }
         answered();
@@ -380,7 +381,7 @@ final class Exchange {
       }
       if (content instanceof LastHttpContent) {
         ChannelFuture written = down.writeAndFlush(content);
-        if (!keepAlive || !requestComplete) {
+        if ((!keepAlive || !requestComplete) && !client.isStream()) {
           written.addListener(ChannelFutureListener.CLOSE);
         }
         answered();

@@ -40,10 +40,13 @@ final class Http2Frontend {
 
   private Http2Frontend() {}
 
-  /** Replaces the HTTP/1.1 handlers of a connection whose client opened with the HTTP/2 preface. */
-  static void priorKnowledge(ChannelPipeline pipeline, ProxyLoop loop) {
+  /**
+   * Serves HTTP/2 on a connection whose client opened with the preface (after its HTTP/1.1 handlers were taken out),
+   * or chose {@code h2} in the TLS handshake ({@code secure}).
+   */
+  static void priorKnowledge(ChannelPipeline pipeline, ProxyLoop loop, boolean secure) {
     Http2Session session = new Http2Session(loop);
-    pipeline.addLast(frameCodec(loop.limits()), session, multiplexer(loop, session));
+    pipeline.addLast(frameCodec(loop.limits()), session, multiplexer(loop, session, secure));
   }
 
   /**
@@ -56,7 +59,7 @@ final class Http2Frontend {
         return null;
       }
       Http2Session session = new Http2Session(loop);
-      return new Http2ServerUpgradeCodec(frameCodec(loop.limits()), session, multiplexer(loop, session));
+      return new Http2ServerUpgradeCodec(frameCodec(loop.limits()), session, multiplexer(loop, session, false));
     }, MAX_UPGRADE_REQUEST_BYTES, DefaultHttpHeadersFactory.headersFactory(),
         DefaultHttpHeadersFactory.trailersFactory(), true);
   }
@@ -70,13 +73,13 @@ final class Http2Frontend {
         .build();
   }
 
-  private static Http2MultiplexHandler multiplexer(ProxyLoop loop, Http2Session session) {
+  private static Http2MultiplexHandler multiplexer(ProxyLoop loop, Http2Session session, boolean secure) {
     return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
       protected void initChannel(Http2StreamChannel stream) {
         session.streamOpened(stream);
         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), Http2Messages.fromClients(),
-            new ClientConnection(loop, true));
+            new ClientConnection(loop, true, secure));
       }
     });
   }

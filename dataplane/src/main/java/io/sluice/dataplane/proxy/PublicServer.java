@@ -15,6 +15,9 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -32,6 +35,7 @@ import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -61,7 +65,18 @@ public final class PublicServer {
   }
 
   public static Future<PublicServer> start(Vertx vertx, AppDirectory directory, NodeDrain drain,
-      Authenticator authenticator, ClientLimits limits, String host, int port, long holdTimeoutMillis) {
+      Authenticator authenticator, ClientLimits limits, String host, int port, long holdTimeoutMillis,
+      Optional<PublicTls> tls) {
+    if (tls.isEmpty()) {
+      return start(vertx, directory, drain, authenticator, limits, host, port, holdTimeoutMillis, (SslContext) null);
+    }
+    return vertx.executeBlocking(() -> tls.get().context()).compose(context ->
+        start(vertx, directory, drain, authenticator, limits, host, port, holdTimeoutMillis, context));
+  }
+
+  private static Future<PublicServer> start(Vertx vertx, AppDirectory directory, NodeDrain drain,
+      Authenticator authenticator, ClientLimits limits, String host, int port, long holdTimeoutMillis,
+      SslContext ssl) {
     VertxInternal internal = (VertxInternal) vertx;
     EventLoopGroup group = internal.nettyEventLoopGroup();
     Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
@@ -87,13 +102,21 @@ public final class PublicServer {
           protected void initChannel(Channel channel) {
             if (connections.incrementAndGet() > limits.maxConnections()) {
               connections.decrementAndGet();
-              refuse(channel);
+              if (ssl == null) {
+                refuse(channel);
+              } else {
+                channel.close();
+              }
               return;
             }
             channel.closeFuture().addListener(closed -> connections.decrementAndGet());
             clients.add(channel);
             ProxyLoop loop = loops.get(channel.eventLoop());
-            ClientConnection connection = new ClientConnection(loop, false);
+            if (ssl != null) {
+              channel.pipeline().addLast(ssl.newHandler(channel.alloc()), negotiation(loop, limits));
+              return;
+            }
+            ClientConnection connection = new ClientConnection(loop, false, false);
             ChannelHandler activity = connection.activity();
             HttpServerCodec codec =
                 new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES);
@@ -105,7 +128,7 @@ public final class PublicServer {
               pipeline.remove(codec);
               pipeline.remove(upgrades);
               pipeline.remove(connection);
-              Http2Frontend.priorKnowledge(pipeline, loop);
+              Http2Frontend.priorKnowledge(pipeline, loop, false);
             }), activity, codec, upgrades, connection);
           }
         })
@@ -119,6 +142,22 @@ public final class PublicServer {
           }
         });
     return started.future();
+  }
+
+  /** After the TLS handshake: HTTP/2 when the client chose it by ALPN, else HTTP/1.1. */
+  private static ApplicationProtocolNegotiationHandler negotiation(ProxyLoop loop, ClientLimits limits) {
+    return new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+      @Override
+      protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+        if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+          Http2Frontend.priorKnowledge(ctx.pipeline(), loop, true);
+          return;
+        }
+        ClientConnection connection = new ClientConnection(loop, false, true);
+        ctx.pipeline().addLast(connection.activity(),
+            new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES), connection);
+      }
+    };
   }
 
   public int port() {
