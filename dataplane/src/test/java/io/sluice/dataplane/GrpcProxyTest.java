@@ -289,6 +289,21 @@ class GrpcProxyTest {
   }
 
   @Test
+  void an_open_stream_is_one_request_in_flight_for_its_whole_length() throws Exception {
+    CompletableFuture<JsonObject> streaming = callAsync("local/grpc-doomed", "count", "30", "100");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("grpc-doomed") == 1);
+    // Seconds later, still streaming, it still counts; once it ends it does not.
+    await().pollDelay(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> inFlight("grpc-doomed") == 1);
+    assertThat(streaming.get(30, TimeUnit.SECONDS).getJsonArray("replies")).hasSize(30);
+    await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("grpc-doomed") == 0);
+  }
+
+  static int inFlight(String app) throws Exception {
+    return node.adminJson("/v1/apps/local/" + app + "/metrics").getJsonObject("fleet").getInteger("in_flight");
+  }
+
+  @Test
   void a_call_to_an_app_at_zero_is_held_while_it_wakes() throws Exception {
     JsonObject answer = call("local/grpc-cold", "say", "wake up");
 

@@ -14,10 +14,14 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.sluice.config.ClientLimits;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +46,9 @@ class Http2ProxyTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestNode.start(temp.resolve("state"));
+    // A short keep-alive, so that an idle HTTP/2 connection's end can be seen.
+    node = TestNode.start(TestNode.options(temp.resolve("state")).limits(ClientLimits.defaults()
+        .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(1))).build());
     node.deployAndAwaitReady(TestNode.appFolder(temp, "hello", "cerebrium.toml", """
         [cerebrium.deployment]
         name = "hello"
@@ -211,6 +217,36 @@ class Http2ProxyTest {
 
     assertThat(prior).startsWith("HTTP/2 200").contains("\"path\": \"/echo\"");
     assertThat(upgraded).startsWith("HTTP/1.1 101").contains("HTTP/2 200").contains("\"path\": \"/echo\"");
+  }
+
+  @Test
+  void an_http2_connection_with_no_stream_open_closes_after_the_keep_alive_timeout() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", node.node().publicPort())) {
+      socket.setSoTimeout(15_000);
+      OutputStream out = socket.getOutputStream();
+      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      // An empty SETTINGS frame: length 0, type 4, no flags, stream 0.
+      out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+      out.flush();
+      long started = System.nanoTime();
+
+      byte[] received = socket.getInputStream().readAllBytes();
+
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(900),
+          Duration.ofSeconds(10));
+      assertThat(frameTypes(received)).as("SETTINGS, then GOAWAY before the close").contains(4, 7);
+    }
+  }
+
+  /** The types of the HTTP/2 frames in {@code bytes}, in order. */
+  static List<Integer> frameTypes(byte[] bytes) {
+    List<Integer> types = new ArrayList<>();
+    for (int at = 0; at + 9 <= bytes.length; ) {
+      int length = ((bytes[at] & 0xFF) << 16) | ((bytes[at + 1] & 0xFF) << 8) | (bytes[at + 2] & 0xFF);
+      types.add(bytes[at + 3] & 0xFF);
+      at += 9 + length;
+    }
+    return types;
   }
 
   static String curl(String protocol, String url) throws Exception {
