@@ -3,8 +3,10 @@ package io.sluice.cluster.fleet;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.HazelcastInstance;
+import io.sluice.cluster.runs.FleetRuns;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.Comparator;
 import java.util.List;
@@ -44,6 +46,10 @@ public final class Fleet {
         .setPublicAddress(options.host() + ":" + options.port());
     network.getInterfaces().setEnabled(true).addInterface(options.host());
     network.getRestApiConfig().setEnabled(false);
+    // Accepted runs must survive a node's death: each write waits for its backup (Hazelcast's default, said here).
+    for (String runs : List.of(FleetRuns.RUNS, FleetRuns.BODIES, FleetRuns.DUE)) {
+      config.addMapConfig(new MapConfig(runs).setBackupCount(1).setAsyncBackupCount(0));
+    }
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

@@ -12,6 +12,8 @@ import io.sluice.dataplane.proxy.RequestIds;
 import io.sluice.dataplane.replica.local.ReplicaLogs;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.secrets.SecretStore;
+import io.sluice.dataplane.runs.AsyncRuns;
+import io.sluice.dataplane.runs.Webhooks;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.Promise;
@@ -76,6 +78,7 @@ public final class AdminApi {
   private final Function<AppId, Optional<JsonObject>> scalingMetrics;
   private final Supplier<JsonObject> capacity;
   private final Supplier<JsonObject> fleet;
+  private AsyncRuns runs;
 
   public AdminApi(
       Vertx vertx, AppDeployer deployer, SecretStore secrets, ApiKeyStore apiKeys, AdminToken adminToken,
@@ -98,6 +101,12 @@ public final class AdminApi {
     this.fleet = fleet;
   }
 
+  /** Serves the projects' webhook secrets, with which asynchronous runs' webhooks are signed. */
+  public AdminApi withRuns(AsyncRuns asyncRuns) {
+    this.runs = asyncRuns;
+    return this;
+  }
+
   public Router router() {
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
@@ -114,6 +123,12 @@ public final class AdminApi {
       }
     });
     new ApiKeyRoutes(vertx, apiKeys).mount(router);
+    if (runs != null) {
+      router.get("/v1/projects/:project/webhook-secret").handler(ctx -> runs.webhookSecret(ctx.pathParam("project"))
+          .onSuccess(secret -> json(ctx, 200, new JsonObject().put("project", ctx.pathParam("project"))
+              .put("secret", secret).put("signature_header", Webhooks.SIGNATURE_HEADER)))
+          .onFailure(ctx::fail));
+    }
     router.get("/v1/apps").handler(this::listApps);
     router.get("/v1/capacity").handler(ctx -> json(ctx, 200, capacity.get()));
     router.get("/v1/fleet").handler(ctx -> json(ctx, 200, fleet.get()));

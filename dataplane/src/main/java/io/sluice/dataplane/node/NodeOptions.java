@@ -6,6 +6,7 @@ import io.sluice.dataplane.metrics.MetricsOptions;
 import io.sluice.dataplane.proxy.PublicTls;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.replica.local.ProbeTimings;
+import io.sluice.dataplane.runs.RunOptions;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import io.sluice.config.NodeConfigReader;
 import io.sluice.config.NodePoolSpec;
@@ -32,6 +33,7 @@ import java.util.Optional;
  * @param fleet how the node finds the other nodes of its fleet; alone on loopback by default
  * @param metrics how many apps get series of their own at the admin port's {@code /metrics}
  * @param tls the public port's certificate and key when it speaks TLS (HTTP/1.1 and, by ALPN, HTTP/2)
+ * @param runs how asynchronous runs are taken in, carried out and kept
  */
 public record NodeOptions(
     String publicHost,
@@ -54,7 +56,8 @@ public record NodeOptions(
     Optional<String> adminToken,
     FleetOptions fleet,
     MetricsOptions metrics,
-    Optional<PublicTls> tls) {
+    Optional<PublicTls> tls,
+    RunOptions runs) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -78,6 +81,7 @@ public record NodeOptions(
     Objects.requireNonNull(fleet, "fleet");
     Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(runs, "runs");
   }
 
   /** Everything but the admin token's value, so that logging the options cannot leak it. */
@@ -87,7 +91,7 @@ public record NodeOptions(
         + ", stateDir=" + stateDir + ", appsDir=" + appsDir + ", eventLoops=" + eventLoops + ", scaling=" + scaling
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
         + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
-        + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + "]";
+        + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -105,7 +109,7 @@ public record NodeOptions(
         Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
         ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone(),
-        MetricsOptions.defaults(), Optional.empty());
+        MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults());
   }
 
   public Builder toBuilder() {
@@ -135,6 +139,7 @@ public record NodeOptions(
     private FleetOptions fleet;
     private MetricsOptions metrics;
     private Optional<PublicTls> tls;
+    private RunOptions runs;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -158,6 +163,12 @@ public record NodeOptions(
       fleet = from.fleet;
       metrics = from.metrics;
       tls = from.tls;
+      runs = from.runs;
+    }
+
+    public Builder runs(RunOptions options) {
+      runs = options;
+      return this;
     }
 
     /** The public port speaks TLS with this certificate and key; null for clear text. */
@@ -243,7 +254,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken, fleet, metrics, tls);
+          limits, auth, adminToken, fleet, metrics, tls, runs);
     }
   }
 }

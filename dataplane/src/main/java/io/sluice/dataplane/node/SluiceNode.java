@@ -3,6 +3,7 @@ package io.sluice.dataplane.node;
 import io.sluice.cluster.apps.AppCatalog;
 import io.sluice.cluster.decisions.FleetDecisions;
 import io.sluice.cluster.fleet.Fleet;
+import io.sluice.cluster.runs.FleetRuns;
 import io.sluice.cluster.state.FleetMap;
 import io.sluice.cluster.load.FleetLoad;
 import io.sluice.cluster.registry.FleetReplicaRegistry;
@@ -22,6 +23,7 @@ import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.scaling.DeciderSpecs;
 import io.sluice.dataplane.scaling.ScalingLoop;
 import io.sluice.dataplane.routing.NodeDrain;
+import io.sluice.dataplane.runs.AsyncRuns;
 import io.sluice.dataplane.secrets.SecretStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -71,6 +73,7 @@ public final class SluiceNode {
   private FleetLoad load;
   private FleetDecisions decisions;
   private Future<Void> stopping;
+  private AsyncRuns runs;
 
   private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort, NodeDrain drain,
       ScalingLoop scaling) {
@@ -122,6 +125,8 @@ public final class SluiceNode {
     FleetReplicaRegistry registry = new FleetReplicaRegistry(hazelcast, clock);
     FleetLoad load = new FleetLoad(hazelcast);
     FleetDecisions decisions = new FleetDecisions(hazelcast);
+    AsyncRuns runs = new AsyncRuns(vertx, new FleetRuns(hazelcast, fleet.self(), clock, options.runs().retention()),
+        options.runs(), clock, credentialMap);
     registry.subscribe(deployer::onReplica);
     deployer.useRegistry(registry, replica -> load.of(replica.app()).stream()
         .filter(nodeLoad -> !nodeLoad.node().equals(load.self()))
@@ -165,7 +170,7 @@ public final class SluiceNode {
           AdminApi api = new AdminApi(vertx, deployer, secrets, node.credentials.apiKeys(),
               node.credentials.adminToken(), new ReplicaLogs(provider.folders()), node::publicBaseUrl,
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
-              scaling::metrics, scaling::capacity, node::fleetJson);
+              scaling::metrics, scaling::capacity, node::fleetJson).withRuns(runs);
           scaling.start();
           node.admin = new AdminServerVerticle(v -> metrics.mount(api.router()), options.adminHost(),
               options.adminPort());
@@ -174,12 +179,17 @@ public final class SluiceNode {
         .compose(adminDeployed -> PublicServer.start(vertx, directory, drain,
             new Authenticator(vertx, options.auth(), node.credentials.apiKeys(), node.credentials.replicaTokens(),
                 directory::has),
-            options.limits(), options.publicHost(), publicPort, options.holdTimeout().toMillis(), options.tls()))
+            options.limits(), options.publicHost(), publicPort, options.holdTimeout().toMillis(), options.tls(),
+            runs))
         .compose(server -> {
           node.publicServer = server;
+          node.runs = runs;
+          // Runs go through this node's own public port, over loopback when it listens on every address.
+          String runsHost = options.publicHost().equals("0.0.0.0") ? "127.0.0.1" : options.publicHost();
+          runs.start(runsHost, publicPort, node.credentials.replicaTokens()::tokenFor);
           log.info("Sluice node up: public {}://{}:{}, admin http://{}:{}, {} event loop(s) on {}; fleet {} of {} "
-              + "member(s)", options.tls().isPresent() ? "https" : "http", options.publicHost(), publicPort, options.adminHost(), node.adminPort(),
-              options.eventLoops(), transportName(vertx), options.fleet().clusterName(), fleet.members().size());
+              + "member(s)", options.tls().isPresent() ? "https" : "http", options.publicHost(), publicPort,
+              options.adminHost(), node.adminPort(), options.eventLoops(), transportName(vertx), options.fleet().clusterName(), fleet.members().size());
           return Future.fromCompletionStage(catalog.start())
               .compose(merged -> node.deployer.caughtUp())
               .compose(caughtUp -> node.deployAppsDir());
@@ -234,6 +244,9 @@ public final class SluiceNode {
     if (stopping == null) {
       CompletableFuture<Void> stopped = new CompletableFuture<>();
       drain.begin();
+      if (runs != null) {
+        runs.stop();
+      }
       scaling.stop();
       catalog.close();
       fleetMaps.forEach(FleetMap::close);

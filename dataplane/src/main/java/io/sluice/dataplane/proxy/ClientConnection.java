@@ -66,7 +66,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   private final ChannelInboundHandlerAdapter activity;
   private Channel channel;
   private String remoteHost;
-  private Exchange current;
+  private ClientWork current;
   private ArrayDeque<Object> queued;
   private Channel flushTarget;
   private boolean replaying;
@@ -182,7 +182,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   @Override
   public void checkTimeouts(long now) {
     if (current != null) {
-      current.checkReplicaIdle(now);
+      current.checkTimeouts(now);
     }
     long waited = now - waitingSince;
     ClientLimits limits = loop.limits();
@@ -324,6 +324,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
           requestId, 1, true), true);
       return;
     }
+    if (loop.runs() != null && request.uri().startsWith(RunEndpoints.PREFIX)) {
+      String project = loop.projectOf(headers.get(HttpHeaderNames.AUTHORIZATION));
+      if (project == null) {
+        FullHttpResponse refused = error(401, "unauthorized", "send a valid API key or token of the run's project "
+            + "as `Authorization: Bearer <key>`", requestId, 0, !keepAlive);
+        refused.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
+        reply(refused, !keepAlive);
+        return;
+      }
+      current = new RunEndpoints(this, loop.runs(), request.method(), request.uri(), project, requestId);
+      current.start();
+      return;
+    }
     RequestTarget target = loop.directory().resolve(request.uri(), headers.get(X_SLUICE_APP),
         headers.get(HttpHeaderNames.HOST));
     AppRoute route = target.route();
@@ -354,6 +367,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
     if (contentLength > limits.maxBodyBytes()) {
       reply(error(413, "body_too_large", "the request body is larger than " + limits.maxBodyBytes()
           + " bytes", requestId, 0, true), true);
+      return;
+    }
+    if (loop.runs() != null && AsyncIntake.wanted(request)) {
+      current = new AsyncIntake(this, loop.runs(), request, route, requestId, HttpUtil.isKeepAlive(request), hasBody);
+      current.start();
       return;
     }
     boolean upgrade = isWebSocketUpgrade(headers);
@@ -510,7 +528,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   }
 
   /** The current exchange is over: serve what a pipelining client sent meanwhile. */
-  void exchangeEnded(Exchange ended) {
+  void exchangeEnded(ClientWork ended) {
     if (current != ended) {
       return;
     }
@@ -565,7 +583,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   public void channelInactive(ChannelHandlerContext ctx) {
     loop.closed(this);
     waitingFor = WAITING_FOR_NOTHING;
-    Exchange gone = current;
+    ClientWork gone = current;
     if (gone != null) {
       gone.clientGone();
     }

@@ -21,6 +21,8 @@ import io.vertx.core.json.JsonObject;
 public final class ErrorReply {
 
   public static final String REQUEST_ID = "X-Request-Id";
+  /** Names the error on Sluice's own answers, so that a client can tell them from its app's: the body's code. */
+  public static final String SLUICE_ERROR = "X-Sluice-Error";
 
   private ErrorReply() {}
 
@@ -71,6 +73,7 @@ public final class ErrorReply {
     if (requestId != null) {
       headers.set(REQUEST_ID, requestId);
     }
+    headers.set(SLUICE_ERROR, code);
     if (retryAfterSeconds > 0) {
       headers.setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
     }

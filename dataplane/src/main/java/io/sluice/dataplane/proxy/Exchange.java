@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * answer has started, a failure can only cut the client connection, so that a truncated body is never passed off as
  * whole. Whatever ends the exchange goes through {@link #finish()}, which gives the slot back and closes the meter once.
  */
-final class Exchange {
+final class Exchange implements ClientWork {
 
   private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
   private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
@@ -124,7 +124,8 @@ final class Exchange {
     this.expectContinue = ClientConnection.expectsContinue(head);
   }
 
-  void start() {
+  @Override
+  public void start() {
     long now = System.nanoTime();
     startNanos = now;
     meter.change(now, 1);
@@ -295,7 +296,8 @@ final class Exchange {
   }
 
   /** A chunk of the request body from the client; the last one ends the request. */
-  void onRequestContent(HttpContent content) {
+  @Override
+  public void onRequestContent(HttpContent content) {
     if (content.decoderResult().isFailure()) {
       // A broken chunk: the decoder ends the body here, and passing that on would hand the replica a truncated
       // body that looks whole. Nothing more can be read on this connection.
@@ -456,7 +458,8 @@ final class Exchange {
     }
   }
 
-  void clientWritable() {
+  @Override
+  public void clientWritable() {
     if (up != null && responseStarted) {
       up.config().setAutoRead(true);
     }
@@ -563,7 +566,8 @@ final class Exchange {
    * Called by the loop's sweep: 504 once the replica has sent nothing for the app's timeout. A sweep rather than a
    * timer per request, which cost a scheduled task and its cancellation on every request.
    */
-  void checkReplicaIdle(long now) {
+  @Override
+  public void checkTimeouts(long now) {
     if (finished || up == null || (grpc && responseStarted) || now - lastUpstreamNanos <= TimeUnit.MILLISECONDS.toNanos(route.timeoutMillis())) {
       return;
     }
@@ -573,11 +577,13 @@ final class Exchange {
   }
 
   /** The client stopped sending its body while Sluice was reading it. */
-  void requestBodyTimedOut(String why) {
+  @Override
+  public void requestBodyTimedOut(String why) {
     fail(408, "request_timeout", why, 0);
   }
 
-  void clientGone() {
+  @Override
+  public void clientGone() {
     if (finished) {
       return;
     }

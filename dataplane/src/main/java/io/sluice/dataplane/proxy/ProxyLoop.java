@@ -9,6 +9,7 @@ import io.sluice.dataplane.auth.TokenCache;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.NodeDrain;
+import io.sluice.dataplane.runs.AsyncRuns;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
@@ -40,6 +41,7 @@ final class ProxyLoop {
   private final TokenCache tokens = new TokenCache();
   private final ClientLimits limits;
   private final long holdTimeoutMillis;
+  private final AsyncRuns runs;
   private final Set<Swept> connections = new HashSet<>();
   private final long sweepMillis;
   private long now = System.nanoTime();
@@ -47,7 +49,7 @@ final class ProxyLoop {
   private ScheduledFuture<?> sweeper;
 
   ProxyLoop(int index, EventLoop eventLoop, UpstreamPool pool, AppDirectory directory, NodeDrain drain,
-      Authenticator authenticator, ClientLimits limits, long holdTimeoutMillis) {
+      Authenticator authenticator, ClientLimits limits, long holdTimeoutMillis, AsyncRuns runs) {
     this.index = index;
     this.eventLoop = eventLoop;
     this.pool = pool;
@@ -56,6 +58,7 @@ final class ProxyLoop {
     this.authenticator = authenticator;
     this.limits = limits;
     this.holdTimeoutMillis = holdTimeoutMillis;
+    this.runs = runs;
     this.sweepMillis = Math.max(5, Math.min(250, limits.shortestTimeoutMillis() / 5));
   }
 
@@ -81,6 +84,11 @@ final class ProxyLoop {
 
   long holdTimeoutMillis() {
     return holdTimeoutMillis;
+  }
+
+  /** The node's asynchronous runs; null where a node has none (some tests). */
+  AsyncRuns runs() {
+    return runs;
   }
 
   ConcurrencyAccumulator meter(AppRoute route) {

@@ -27,6 +27,7 @@ import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.auth.Authenticator;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.NodeDrain;
+import io.sluice.dataplane.runs.AsyncRuns;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -66,17 +67,18 @@ public final class PublicServer {
 
   public static Future<PublicServer> start(Vertx vertx, AppDirectory directory, NodeDrain drain,
       Authenticator authenticator, ClientLimits limits, String host, int port, long holdTimeoutMillis,
-      Optional<PublicTls> tls) {
+      Optional<PublicTls> tls, AsyncRuns runs) {
     if (tls.isEmpty()) {
-      return start(vertx, directory, drain, authenticator, limits, host, port, holdTimeoutMillis, (SslContext) null);
+      return start(vertx, directory, drain, authenticator, limits, host, port, holdTimeoutMillis, (SslContext) null,
+          runs);
     }
     return vertx.executeBlocking(() -> tls.get().context()).compose(context ->
-        start(vertx, directory, drain, authenticator, limits, host, port, holdTimeoutMillis, context));
+        start(vertx, directory, drain, authenticator, limits, host, port, holdTimeoutMillis, context, runs));
   }
 
   private static Future<PublicServer> start(Vertx vertx, AppDirectory directory, NodeDrain drain,
       Authenticator authenticator, ClientLimits limits, String host, int port, long holdTimeoutMillis,
-      SslContext ssl) {
+      SslContext ssl, AsyncRuns runs) {
     VertxInternal internal = (VertxInternal) vertx;
     EventLoopGroup group = internal.nettyEventLoopGroup();
     Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
@@ -86,7 +88,7 @@ public final class PublicServer {
       UpstreamPool pool = new UpstreamPool(eventLoop, internal.transport().channelFactory(false),
           CONNECT_TIMEOUT_MILLIS);
       loops.put(eventLoop, new ProxyLoop(index++, eventLoop, pool, directory, drain, authenticator, limits,
-          holdTimeoutMillis));
+          holdTimeoutMillis, runs));
     }
     AtomicInteger connections = new AtomicInteger();
     ChannelGroup clients = new DefaultChannelGroup("sluice-clients", GlobalEventExecutor.INSTANCE);
@@ -204,7 +206,7 @@ public final class PublicServer {
         "this node has as many client connections as it takes; retry shortly", null).encode()
         .getBytes(StandardCharsets.UTF_8);
     String head = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: "
-        + body.length + "\r\nretry-after: 1\r\nconnection: close\r\n\r\n";
+        + body.length + "\r\nretry-after: 1\r\nx-sluice-error: too_many_connections\r\nconnection: close\r\n\r\n";
     return Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
   }
 
