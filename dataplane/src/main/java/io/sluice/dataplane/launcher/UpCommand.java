@@ -11,6 +11,7 @@ import io.sluice.dataplane.metrics.MetricsOptions;
 import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
 import io.sluice.dataplane.proxy.PublicTls;
+import io.sluice.dataplane.runs.RunOptions;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -102,6 +103,16 @@ final class UpCommand implements Callable<Integer> {
       description = "Nodes join only a fleet of the same name (default: ${DEFAULT-VALUE}).")
   String fleetName;
 
+  @Option(names = "--run-lease", defaultValue = "PT30S",
+      description = "How long a node works on an asynchronous run between renewals of its lease; a run whose node "
+          + "dies runs again elsewhere after it, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  Duration runLease;
+
+  @Option(names = "--run-retention", defaultValue = "PT24H",
+      description = "How long a finished asynchronous run and its result are kept, ISO-8601 "
+          + "(default: ${DEFAULT-VALUE}).")
+  Duration runRetention;
+
   @Option(names = "--tls-cert", paramLabel = "FILE",
       description = "Serve the public port over TLS with this PEM certificate chain (needs --tls-key); clients then "
           + "get HTTP/2 or HTTP/1.1 by ALPN. Without it the port is clear text (HTTP/1.1, and h2c).")
@@ -115,6 +126,17 @@ final class UpCommand implements Callable<Integer> {
       description = "How many apps get series of their own at the admin port's /metrics; the rest are counted "
           + "under app=\"_other\" (default: ${DEFAULT-VALUE}).")
   int metricsMaxApps;
+
+  private RunOptions runOptions() {
+    RunOptions defaults = RunOptions.defaults();
+    try {
+      return new RunOptions(defaults.maxBodyBytes(), defaults.maxResultBytes(), runRetention, runLease,
+          Duration.ofMillis(Math.min(500, Math.max(10, runLease.toMillis() / 4))), defaults.maxRunning(),
+          defaults.maxAttempts(), defaults.webhookAttempts());
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailed("--run-lease / --run-retention: " + e.getMessage());
+    }
+  }
 
   private PublicTls publicTls() {
     if ((tlsCert == null) != (tlsKey == null)) {
@@ -140,6 +162,7 @@ final class UpCommand implements Callable<Integer> {
         .adminToken(Optional.ofNullable(System.getenv(AdminToken.ENV)))
         .metrics(new MetricsOptions(metricsMaxApps))
         .tls(publicTls())
+        .runs(runOptions())
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.
     CompletableFuture<SluiceNode> started = new CompletableFuture<>();
