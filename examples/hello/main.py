@@ -291,6 +291,11 @@ class Handler(BaseHTTPRequestHandler):
                                          data=b"{}", method="POST")
         if with_token:
             request.add_header("Authorization", "Bearer " + os.environ.get("SLUICE_TOKEN", ""))
+        # Sluice gives each request an id but cannot tell which outbound call a request caused: the app passes its
+        # own request's id on, so that one id follows the work through every app it reaches.
+        request_id = self.headers.get("X-Request-Id")
+        if request_id:
+            request.add_header("X-Request-Id", request_id)
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
                 status, body = answer.status, answer.read()
