@@ -16,6 +16,8 @@ import base64
 import hashlib
 import json
 import os
+import select
+import socket
 import struct
 import threading
 import time
@@ -31,9 +33,25 @@ REPLICA = os.environ.get("SLUICE_REPLICA", "local")
 SECRETS_DIR = "/secrets" if os.path.isdir("/secrets") and os.listdir("/secrets") else os.environ.get(
     "SLUICE_SECRETS_DIR", "/secrets")
 
-state = {"ready": True, "healthy": True, "in_flight": 0, "max_in_flight": 0, "requests": 0, "busy_seconds": 0.0}
+# client_gone: streamed answers cut short because the connection went away (the proxy cancelled the request);
+# streaming: streamed answers being sent now.
+state = {"ready": True, "healthy": True, "in_flight": 0, "max_in_flight": 0, "requests": 0, "busy_seconds": 0.0,
+         "client_gone": 0, "streaming": 0}
 lock = threading.Lock()
 counted_until = [time.monotonic()]
+# Streams asked to hold (?hold=NAME) wait before their last part until /control/release?gate=NAME opens the gate, so
+# that a test can read the first parts while the answer is certainly not finished.
+gates = {}
+HOLD_LIMIT_SECONDS = 60
+
+
+def gate(name):
+    with lock:
+        return gates.setdefault(name, threading.Event())
+
+
+class ClientGone(Exception):
+    """The connection closed under a streamed answer: the caller (or the proxy, for it) has stopped listening."""
 
 
 def count_busy():
@@ -77,19 +95,71 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _stream(self, chunks, delay_ms):
-        """A chunked answer, one line per chunk, sent as it is made (as a token stream would be)."""
+    def _stream(self, query, content_type, count, part):
+        """A chunked answer with no Content-Length, each part one chunk written and flushed as it is made (as a token
+        stream would be), ?delay_ms= apart. With ?hold=NAME it waits before the last part for that gate. A client
+        that goes away ends it early and is counted in client_gone."""
+        delay_ms = float(query.get("delay_ms", ["0"])[0])
+        hold = query.get("hold", [None])[0]
         self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Type", content_type)
+        self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        for i in range(chunks):
-            line = ("chunk %d\n" % i).encode()
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+        with lock:
+            state["streaming"] += 1
+        try:
+            for i in range(count):
+                if i > 0 and delay_ms > 0:
+                    time.sleep(delay_ms / 1000.0)
+                if hold and i == count - 1:
+                    self._hold(hold)
+                self._write_chunk(part(i))
+            self._write_chunk(b"")
+        except ClientGone:
+            self.close_connection = True
+            with lock:
+                state["client_gone"] += 1
+        finally:
+            with lock:
+                state["streaming"] -= 1
+
+    def _write_chunk(self, data):
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
-            if delay_ms > 0:
-                time.sleep(delay_ms / 1000.0)
-        self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError) as e:
+            raise ClientGone() from e
+
+    def _hold(self, name):
+        """Waits for the gate, watching the connection meanwhile as a server that checks for a disconnect between
+        tokens does: the peer closing it makes it readable, with nothing to read."""
+        opened = gate(name)
+        deadline = time.monotonic() + HOLD_LIMIT_SECONDS
+        try:
+            while not opened.is_set() and time.monotonic() < deadline:
+                readable, _, _ = select.select([self.connection], [], [], 0.05)
+                if readable:
+                    try:
+                        if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                            raise ClientGone()
+                    except ConnectionResetError as e:
+                        raise ClientGone() from e
+        finally:
+            with lock:
+                gates.pop(name, None)
+
+    def _events(self, query):
+        """Server-sent events: ?count= events, each saying when the replica sent it (time.time()), and which request
+        it answers."""
+        count = int(query.get("count", ["5"])[0])
+        request_id = self.headers.get("X-Request-Id")
+
+        def event(i):
+            data = {"i": i, "count": count, "replica": REPLICA, "request_id": request_id, "sent_at": time.time()}
+            return ("id: %d\ndata: %s\n\n" % (i, json.dumps(data))).encode()
+
+        return self._stream(query, "text/event-stream", count, event)
 
     def do_HEAD(self):
         self._route()
@@ -127,10 +197,17 @@ class Handler(BaseHTTPRequestHandler):
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body.decode("utf-8", "replace"), "replica": REPLICA})
         if url.path == "/stream":
-            return self._stream(int(query.get("chunks", ["5"])[0]), float(query.get("delay_ms", ["0"])[0]))
+            return self._stream(query, "text/plain", int(query.get("chunks", ["5"])[0]),
+                                lambda i: ("chunk %d\n" % i).encode())
+        if url.path == "/events":
+            return self._events(query)
         if url.path == "/control/crash":
             # Dies mid-request, as a server that segfaults would: the proxy sees the connection reset.
             os._exit(3)
+        if url.path == "/control/release":
+            name = query.get("gate", [""])[0]
+            gate(name).set()
+            return self._send(200, {"released": name, "replica": REPLICA})
         if url.path.startswith("/control/"):
             key = url.path[len("/control/"):]
             if key in ("ready", "healthy"):
@@ -214,6 +291,11 @@ class Handler(BaseHTTPRequestHandler):
                                          data=b"{}", method="POST")
         if with_token:
             request.add_header("Authorization", "Bearer " + os.environ.get("SLUICE_TOKEN", ""))
+        # Sluice gives each request an id but cannot tell which outbound call a request caused: the app passes its
+        # own request's id on, so that one id follows the work through every app it reaches.
+        request_id = self.headers.get("X-Request-Id")
+        if request_id:
+            request.add_header("X-Request-Id", request_id)
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
                 status, body = answer.status, answer.read()

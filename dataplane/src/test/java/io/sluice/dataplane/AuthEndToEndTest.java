@@ -1,9 +1,11 @@
 package io.sluice.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.dataplane.auth.AuthOptions;
 import io.sluice.dataplane.support.Configs;
+import io.sluice.dataplane.support.Scrape;
 import io.sluice.dataplane.support.TestNode;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -20,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -171,6 +174,26 @@ class AuthEndToEndTest {
   }
 
   @Test
+  void a_call_from_one_app_to_another_carries_the_callers_request_id_and_counts_for_the_app_called() throws Exception {
+    double calledBefore = requestsCounted("b");
+    double callerBefore = requestsCounted("a");
+
+    HttpResponse<String> named = node.send(HttpRequest.newBuilder(
+            URI.create(node.publicUrl() + "/v4/p1/a/call?path=/v4/p1/b/echo"))
+        .header("Authorization", "Bearer " + p1Key).header("X-Request-Id", "chain-7f3a").GET().build());
+    HttpResponse<String> unnamed = call("Bearer " + p1Key, "/v4/p1/a/call?path=/v4/p1/b/echo");
+
+    assertThat(named.headers().firstValue("X-Request-Id")).hasValue("chain-7f3a");
+    assertThat(seenByTheAppCalled(named).getString("x-request-id")).as("the client's own id").isEqualTo("chain-7f3a");
+    assertThat(seenByTheAppCalled(unnamed).getString("x-request-id")).as("the id the node made for the first call")
+        .isEqualTo(unnamed.headers().firstValue("X-Request-Id").orElseThrow());
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(requestsCounted("b")).isEqualTo(calledBefore + 2);
+      assertThat(requestsCounted("a")).isEqualTo(callerBefore + 2);
+    });
+  }
+
+  @Test
   void a_revoked_key_is_refused_on_the_next_request() throws Exception {
     String key = node.createKey("p1");
     assertThat(call("Bearer " + key, "/v4/p1/a/echo").statusCode()).isEqualTo(200);
@@ -216,6 +239,20 @@ class AuthEndToEndTest {
   }
 
   // --- helpers ---------------------------------------------------------------------------------------------------------
+
+  /** The headers app b's echo saw, from what app a's {@code /call} answered. */
+  private static JsonObject seenByTheAppCalled(HttpResponse<String> response) {
+    JsonObject called = new JsonObject(response.body());
+    assertThat(called.getInteger("status")).as(called.encode()).isEqualTo(200);
+    return new JsonObject(called.getString("body")).getJsonObject("headers");
+  }
+
+  /** {@code sluice_app_requests_total{project="p1",app=...,status_class="2xx"}} on the admin port's scrape. */
+  private static double requestsCounted(String app) throws Exception {
+    HttpResponse<String> scrape = plain(node.adminUrl() + "/metrics", null);
+    return Scrape.of(scrape.body())
+        .value("sluice_app_requests_total", "project", "p1", "app", app, "status_class", "2xx").orElse(0);
+  }
 
   private static String readQuietly(Path file) {
     try {
