@@ -181,12 +181,6 @@ final class AsyncIntake implements ClientWork {
   }
 
   @Override
-  public void checkTimeouts(long now) {}
-
-  @Override
-  public void clientWritable() {}
-
-  @Override
   public void clientGone() {
     if (!finished) {
       finished = true;

@@ -18,10 +18,10 @@ interface ClientWork {
   void requestBodyTimedOut(String why);
 
   /** Called by the loop's sweep, with its clock. */
-  void checkTimeouts(long now);
+  default void checkTimeouts(long now) {}
 
   /** The client connection can take more of the answer. */
-  void clientWritable();
+  default void clientWritable() {}
 
   /** The client connection closed. */
   void clientGone();

@@ -140,12 +140,6 @@ final class RunEndpoints implements ClientWork {
   public void requestBodyTimedOut(String why) {}
 
   @Override
-  public void checkTimeouts(long now) {}
-
-  @Override
-  public void clientWritable() {}
-
-  @Override
   public void clientGone() {
     if (!finished) {
       finished = true;
