@@ -8,6 +8,8 @@ import io.sluice.dataplane.apps.DeployedApp;
 import io.sluice.dataplane.auth.AdminToken;
 import io.sluice.dataplane.auth.ApiKeyStore;
 import io.sluice.dataplane.proxy.ErrorReply;
+import io.sluice.dataplane.records.NodeRecords;
+import io.sluice.dataplane.records.RecordQuery;
 import io.sluice.dataplane.proxy.RequestIds;
 import io.sluice.dataplane.replica.local.ReplicaLogs;
 import io.sluice.dataplane.routing.NodeDrain;
@@ -79,6 +81,7 @@ public final class AdminApi {
   private final Supplier<JsonObject> capacity;
   private final Supplier<JsonObject> fleet;
   private AsyncRuns runs;
+  private NodeRecords records;
 
   public AdminApi(
       Vertx vertx, AppDeployer deployer, SecretStore secrets, ApiKeyStore apiKeys, AdminToken adminToken,
@@ -107,6 +110,12 @@ public final class AdminApi {
     return this;
   }
 
+  /** Serves the fleet's request records. */
+  public AdminApi withRecords(NodeRecords nodeRecords) {
+    this.records = nodeRecords;
+    return this;
+  }
+
   public Router router() {
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
@@ -128,6 +137,11 @@ public final class AdminApi {
           .onSuccess(secret -> json(ctx, 200, new JsonObject().put("project", ctx.pathParam("project"))
               .put("secret", secret).put("signature_header", Webhooks.SIGNATURE_HEADER)))
           .onFailure(ctx::fail));
+    }
+    if (records != null) {
+      router.get("/v1/requests").handler(ctx -> requests(ctx, null));
+      router.get("/v1/apps/:project/:app/requests").handler(ctx ->
+          requests(ctx, ctx.pathParam("project") + "/" + ctx.pathParam("app")));
     }
     router.get("/v1/apps").handler(this::listApps);
     router.get("/v1/capacity").handler(ctx -> json(ctx, 200, capacity.get()));
@@ -338,6 +352,18 @@ public final class AdminApi {
     } catch (NumberFormatException e) {
       return 0;
     }
+  }
+
+  /** Request records from every node of the fleet, newest first, filtered and paged by the query parameters. */
+  private void requests(RoutingContext ctx, String app) {
+    RecordQuery query;
+    try {
+      query = RecordQuery.of(ctx.queryParams(), app);
+    } catch (IllegalArgumentException bad) {
+      json(ctx, 400, ErrorReply.body("bad_query", bad.getMessage(), null));
+      return;
+    }
+    records.fleet(query).onSuccess(found -> json(ctx, 200, found)).onFailure(ctx::fail);
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {

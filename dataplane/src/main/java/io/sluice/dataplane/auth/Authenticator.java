@@ -92,6 +92,19 @@ public final class Authenticator {
     return cached.project();
   }
 
+  /**
+   * The app a replica token names, for a credential {@link #projectOf} has just accepted (it is in the cache then);
+   * null for API keys, other tokens, or none.
+   */
+  public String callerOf(String authorization, TokenCache cache, long nowNanos) {
+    String credential = credential(authorization);
+    if (credential == null || ApiKeyStore.looksLikeKey(credential)) {
+      return null;
+    }
+    TokenCache.Entry cached = cache.get(credential, nowNanos);
+    return cached == null ? null : cached.appKey();
+  }
+
   private TokenCache.Entry verifyToken(String token, long nowNanos) {
     if (token.indexOf('.') < 0) {
       return null;

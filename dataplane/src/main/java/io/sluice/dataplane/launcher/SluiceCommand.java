@@ -11,8 +11,9 @@ import picocli.CommandLine.Command;
     description = "A data plane for serverless inference apps: runs your model server from its cerebrium.toml or "
         + "Truss config.yaml and routes requests to it.",
     subcommands = {
-        UpCommand.class, DeployCommand.class, AppsCommand.class, LogsCommand.class, UndeployCommand.class,
-        SecretsCommand.class, KeysCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
+        UpCommand.class, DeployCommand.class, AppsCommand.class, LogsCommand.class, RequestsCommand.class,
+        UndeployCommand.class, SecretsCommand.class, KeysCommand.class, SimulateCommand.class,
+        CommandLine.HelpCommand.class})
 public final class SluiceCommand {
 
   public static void main(String[] args) {

@@ -22,6 +22,7 @@ import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.scaling.DeciderSpecs;
 import io.sluice.dataplane.scaling.ScalingLoop;
+import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.runs.AsyncRuns;
 import io.sluice.dataplane.secrets.SecretStore;
@@ -125,6 +126,9 @@ public final class SluiceNode {
     FleetReplicaRegistry registry = new FleetReplicaRegistry(hazelcast, clock);
     FleetLoad load = new FleetLoad(hazelcast);
     FleetDecisions decisions = new FleetDecisions(hazelcast);
+    NodeRecords records = new NodeRecords(vertx, fleet.self(), NodeRecords.DEFAULT_CAPACITY, options.eventLoops(),
+        fleet::memberIds);
+    records.listen();
     AsyncRuns runs = new AsyncRuns(vertx, new FleetRuns(hazelcast, fleet.self(), clock, options.runs().retention()),
         options.runs(), clock, credentialMap);
     registry.subscribe(deployer::onReplica);
@@ -170,7 +174,7 @@ public final class SluiceNode {
           AdminApi api = new AdminApi(vertx, deployer, secrets, node.credentials.apiKeys(),
               node.credentials.adminToken(), new ReplicaLogs(provider.folders()), node::publicBaseUrl,
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
-              scaling::metrics, scaling::capacity, node::fleetJson).withRuns(runs);
+              scaling::metrics, scaling::capacity, node::fleetJson).withRuns(runs).withRecords(records);
           scaling.start();
           node.admin = new AdminServerVerticle(v -> metrics.mount(api.router()), options.adminHost(),
               options.adminPort());
@@ -180,7 +184,7 @@ public final class SluiceNode {
             new Authenticator(vertx, options.auth(), node.credentials.apiKeys(), node.credentials.replicaTokens(),
                 directory::has),
             options.limits(), options.publicHost(), publicPort, options.holdTimeout().toMillis(), options.tls(),
-            runs))
+            runs, records))
         .compose(server -> {
           node.publicServer = server;
           node.runs = runs;

@@ -379,7 +379,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
       return;
     }
     current = new Exchange(this, loop, request, route, target.upstreamUri(), requestId,
-        HttpUtil.isKeepAlive(request), hasBody, upgrade, grpc);
+        HttpUtil.isKeepAlive(request), hasBody, upgrade, grpc,
+        route.spec().authRequired() ? loop.callerOf(headers.get(HttpHeaderNames.AUTHORIZATION)) : null);
     current.start();
   }
 

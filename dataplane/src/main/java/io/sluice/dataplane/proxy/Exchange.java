@@ -23,6 +23,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.autoscaler.metrics.ConcurrencyAccumulator;
 import io.sluice.dataplane.metrics.AppMeters;
+import io.sluice.dataplane.records.RequestRecord;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.HeldRequest;
 import io.sluice.dataplane.routing.ReplicaSlot;
@@ -49,6 +50,8 @@ final class Exchange implements ClientWork {
   private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+  private static final AsciiString X_SLUICE_RUN_ID = AsciiString.cached("x-sluice-run-id");
+  private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
   private static final AsciiString HTTP = AsciiString.cached("http");
   private static final AsciiString HTTPS = AsciiString.cached("https");
   private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
@@ -94,6 +97,15 @@ final class Exchange implements ClientWork {
   private long lastUpstreamNanos;
   private long bodyBytes;
   private long startNanos;
+  private long startMillis;
+  /** When the request got its replica slot, and when the replica's first byte of answer came; 0 until then. */
+  private long slotNanos;
+  private long firstByteNanos;
+  private long bytesOut;
+  private String errorCode;
+  /** The public path the client asked for (the head's URI is rewritten for the replica). */
+  private final String publicUri;
+  private final String caller;
   /** When a WebSocket's 101 went out: its latency ends there, not when the socket closes. */
   private long switchedNanos;
   /** The status sent to the client, 0 while none has been. */
@@ -104,7 +116,7 @@ final class Exchange implements ClientWork {
    * @param upgrade a WebSocket upgrade: it gets a replica connection of its own, which the socket then keeps
    */
   Exchange(ClientConnection client, ProxyLoop loop, HttpRequest head, AppRoute route, String upstreamUri,
-      String requestId, boolean keepAlive, boolean hasBody, boolean upgrade, boolean grpc) {
+      String requestId, boolean keepAlive, boolean hasBody, boolean upgrade, boolean grpc, String caller) {
     this.client = client;
     this.down = client.channel();
     this.loop = loop;
@@ -120,6 +132,8 @@ final class Exchange implements ClientWork {
     this.http10 = head.protocolVersion() == HttpVersion.HTTP_1_0;
     this.upgrade = upgrade;
     this.grpc = grpc;
+    this.caller = caller;
+    this.publicUri = head.uri();
     this.http2Upstream = route.spec().runtime().protocol().http2();
     this.expectContinue = ClientConnection.expectsContinue(head);
   }
@@ -128,6 +142,7 @@ final class Exchange implements ClientWork {
   public void start() {
     long now = System.nanoTime();
     startNanos = now;
+    startMillis = System.currentTimeMillis();
     meter.change(now, 1);
     meter.request(now);
     if (grpc) {
@@ -198,6 +213,9 @@ final class Exchange implements ClientWork {
 
   private void forward(ReplicaSlot taken) {
     slot = taken;
+    if (slotNanos == 0) {
+      slotNanos = System.nanoTime();
+    }
     if (expectContinue) {
       // Answered here, once the request has a replica: a held client does not send its body before it is wanted.
       expectContinue = false;
@@ -343,6 +361,9 @@ final class Exchange implements ClientWork {
 
   void onUpstream(Object msg) {
     lastUpstreamNanos = loop.now();
+    if (firstByteNanos == 0) {
+      firstByteNanos = System.nanoTime();
+    }
     if (msg instanceof HttpResponse response) {
       if (response.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
@@ -381,6 +402,7 @@ final class Exchange implements ClientWork {
         content.release();
         return;
       }
+      bytesOut += content.content().readableBytes();
       if (content instanceof LastHttpContent) {
         ChannelFuture written = down.writeAndFlush(content);
         if ((!keepAlive || !requestComplete) && !client.isStream()) {
@@ -617,6 +639,7 @@ final class Exchange implements ClientWork {
       }
     } else {
       this.status = status;
+      this.errorCode = code;
       boolean close = !keepAlive || (hasBody && !requestComplete);
       Object reply = grpc ? GrpcStatus.reply(status, code, message, requestId, retryAfterSeconds)
           : ErrorReply.response(status, code, message, requestId, retryAfterSeconds, close);
@@ -651,6 +674,18 @@ final class Exchange implements ClientWork {
     }
   }
 
+  private void record(long end) {
+    long held = (slotNanos == 0 ? end : slotNanos) - startNanos;
+    boolean answered = firstByteNanos != 0 && slotNanos != 0;
+    HttpHeaders headers = head.headers();
+    loop.recorder().record(new RequestRecord(requestId, route.spec().id().project(), route.spec().id().name(),
+        upgrade ? "websocket" : grpc ? "grpc" : "http", head.method().name(), publicUri, status, startMillis,
+        (end - startNanos) / 1000, held / 1000, answered ? (firstByteNanos - slotNanos) / 1000 : -1,
+        answered ? Math.max(0, end - firstByteNanos) / 1000 : -1,
+        slot == null ? null : slot.replica().id().name(), loop.node(), bodyBytes, bytesOut, caller,
+        caller == null ? null : headers.get(X_SLUICE_RUN_ID), errorCode, headers.get(TRACEPARENT)));
+  }
+
   /** The one place an exchange ends: the slot goes back, the meter closes and the request is counted, once. */
   private void finish() {
     if (finished) {
@@ -668,7 +703,9 @@ final class Exchange implements ClientWork {
       slot.release();
     }
     // After the release, so that a scrape that sees the request counted sees it off its replica too.
-    requestMeters.ended(status, (status == 101 ? switchedNanos : now) - startNanos);
+    long end = status == 101 ? switchedNanos : now;
+    requestMeters.ended(status, end - startNanos);
+    record(end);
     client.exchangeEnded(this);
   }
 }

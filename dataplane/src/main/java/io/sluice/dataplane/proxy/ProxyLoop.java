@@ -8,6 +8,7 @@ import io.sluice.dataplane.auth.Authenticator;
 import io.sluice.dataplane.auth.TokenCache;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.AppRoute;
+import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.runs.AsyncRuns;
 import java.util.ArrayList;
@@ -42,6 +43,8 @@ final class ProxyLoop {
   private final ClientLimits limits;
   private final long holdTimeoutMillis;
   private final AsyncRuns runs;
+  private final NodeRecords.Recorder recorder;
+  private final String node;
   private final Set<Swept> connections = new HashSet<>();
   private final long sweepMillis;
   private long now = System.nanoTime();
@@ -49,7 +52,8 @@ final class ProxyLoop {
   private ScheduledFuture<?> sweeper;
 
   ProxyLoop(int index, EventLoop eventLoop, UpstreamPool pool, AppDirectory directory, NodeDrain drain,
-      Authenticator authenticator, ClientLimits limits, long holdTimeoutMillis, AsyncRuns runs) {
+      Authenticator authenticator, ClientLimits limits, long holdTimeoutMillis, AsyncRuns runs,
+      NodeRecords records) {
     this.index = index;
     this.eventLoop = eventLoop;
     this.pool = pool;
@@ -59,6 +63,8 @@ final class ProxyLoop {
     this.limits = limits;
     this.holdTimeoutMillis = holdTimeoutMillis;
     this.runs = runs;
+    this.recorder = records.recorder(eventLoop);
+    this.node = records.node();
     this.sweepMillis = Math.max(5, Math.min(250, limits.shortestTimeoutMillis() / 5));
   }
 
@@ -84,6 +90,21 @@ final class ProxyLoop {
 
   long holdTimeoutMillis() {
     return holdTimeoutMillis;
+  }
+
+  /** Where this loop keeps the records of the requests it served. */
+  NodeRecords.Recorder recorder() {
+    return recorder;
+  }
+
+  /** This node's id, as request records name it. */
+  String node() {
+    return node;
+  }
+
+  /** The app a replica token names (a call from one app to another), after {@link #projectOf} accepted it. */
+  String callerOf(String authorization) {
+    return authenticator.callerOf(authorization, tokens, now);
   }
 
   /** The node's asynchronous runs; null where a node has none (some tests). */

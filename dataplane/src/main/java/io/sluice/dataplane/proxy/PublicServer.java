@@ -26,6 +26,7 @@ import io.netty.buffer.Unpooled;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.auth.Authenticator;
 import io.sluice.dataplane.routing.AppDirectory;
+import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.runs.AsyncRuns;
 import io.vertx.core.Future;
@@ -67,18 +68,18 @@ public final class PublicServer {
 
   public static Future<PublicServer> start(Vertx vertx, AppDirectory directory, NodeDrain drain,
       Authenticator authenticator, ClientLimits limits, String host, int port, long holdTimeoutMillis,
-      Optional<PublicTls> tls, AsyncRuns runs) {
+      Optional<PublicTls> tls, AsyncRuns runs, NodeRecords records) {
     if (tls.isEmpty()) {
       return start(vertx, directory, drain, authenticator, limits, host, port, holdTimeoutMillis, (SslContext) null,
-          runs);
+          runs, records);
     }
     return vertx.executeBlocking(() -> tls.get().context()).compose(context ->
-        start(vertx, directory, drain, authenticator, limits, host, port, holdTimeoutMillis, context, runs));
+        start(vertx, directory, drain, authenticator, limits, host, port, holdTimeoutMillis, context, runs, records));
   }
 
   private static Future<PublicServer> start(Vertx vertx, AppDirectory directory, NodeDrain drain,
       Authenticator authenticator, ClientLimits limits, String host, int port, long holdTimeoutMillis,
-      SslContext ssl, AsyncRuns runs) {
+      SslContext ssl, AsyncRuns runs, NodeRecords records) {
     VertxInternal internal = (VertxInternal) vertx;
     EventLoopGroup group = internal.nettyEventLoopGroup();
     Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
@@ -88,7 +89,7 @@ public final class PublicServer {
       UpstreamPool pool = new UpstreamPool(eventLoop, internal.transport().channelFactory(false),
           CONNECT_TIMEOUT_MILLIS);
       loops.put(eventLoop, new ProxyLoop(index++, eventLoop, pool, directory, drain, authenticator, limits,
-          holdTimeoutMillis, runs));
+          holdTimeoutMillis, runs, records));
     }
     AtomicInteger connections = new AtomicInteger();
     ChannelGroup clients = new DefaultChannelGroup("sluice-clients", GlobalEventExecutor.INSTANCE);

@@ -1,0 +1,74 @@
+package io.sluice.dataplane.records;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/**
+ * What one request through a node came to: who asked what of which app, how it ended, and where its time went.
+ *
+ * @param kind {@code http}, {@code grpc} or {@code websocket}
+ * @param status the status the client was sent (101 for a WebSocket); 0 when the client left before any
+ * @param startMillis when the request's head arrived, epoch milliseconds
+ * @param totalMicros from the head's arrival to the answer's last byte (a WebSocket: to its 101)
+ * @param heldMicros how long it waited for a replica slot (cold start or saturation)
+ * @param firstByteMicros from getting a slot to the replica's first byte of answer; -1 when none came
+ * @param transferMicros from the replica's first byte to the last; -1 when none came
+ * @param replica the replica that served it, or null
+ * @param caller the app that made the call, for a call from one app to another (its replica token); else null
+ * @param runId the asynchronous run it carried out, or null
+ * @param errorCode Sluice's own error code when it answered the error itself, else null
+ * @param traceparent the W3C {@code traceparent} it came with, or null
+ */
+public record RequestRecord(
+    String requestId,
+    String project,
+    String app,
+    String kind,
+    String method,
+    String path,
+    int status,
+    long startMillis,
+    long totalMicros,
+    long heldMicros,
+    long firstByteMicros,
+    long transferMicros,
+    String replica,
+    String node,
+    long bytesIn,
+    long bytesOut,
+    String caller,
+    String runId,
+    String errorCode,
+    String traceparent) {
+
+  /** The status class a filter names it by: {@code 2xx}, {@code 4xx}, ..., or {@code none}. */
+  public String statusClass() {
+    return status == 0 ? "none" : (status / 100) + "xx";
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("request_id", requestId).put("project", project).put("app", app).put("kind", kind)
+        .put("method", method).put("path", path).put("status", status)
+        .put("start", Instant.ofEpochMilli(startMillis).toString()).put("start_ms", startMillis)
+        .put("latency_ms", totalMicros / 1000.0)
+        .put("held_ms", heldMicros / 1000.0)
+        .put("first_byte_ms", firstByteMicros < 0 ? null : firstByteMicros / 1000.0)
+        .put("transfer_ms", transferMicros < 0 ? null : transferMicros / 1000.0)
+        .put("replica", replica).put("node", node).put("bytes_in", bytesIn).put("bytes_out", bytesOut)
+        .put("caller", caller).put("run_id", runId).put("error", errorCode).put("traceparent", traceparent);
+  }
+
+  public static RequestRecord fromJson(JsonObject json) {
+    return new RequestRecord(json.getString("request_id"), json.getString("project"), json.getString("app"),
+        json.getString("kind"), json.getString("method"), json.getString("path"), json.getInteger("status"),
+        json.getLong("start_ms"), micros(json.getDouble("latency_ms")), micros(json.getDouble("held_ms")),
+        micros(json.getDouble("first_byte_ms")), micros(json.getDouble("transfer_ms")), json.getString("replica"),
+        json.getString("node"), json.getLong("bytes_in"), json.getLong("bytes_out"), json.getString("caller"),
+        json.getString("run_id"), json.getString("error"), json.getString("traceparent"));
+  }
+
+  private static long micros(Double millis) {
+    return millis == null ? -1 : Math.round(millis * 1000);
+  }
+}
