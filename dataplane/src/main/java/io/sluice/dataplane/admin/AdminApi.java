@@ -7,6 +7,7 @@ import io.sluice.dataplane.apps.AppFiles;
 import io.sluice.dataplane.apps.DeployedApp;
 import io.sluice.dataplane.auth.AdminToken;
 import io.sluice.dataplane.auth.ApiKeyStore;
+import io.sluice.dataplane.dashboard.DashboardRoutes;
 import io.sluice.dataplane.proxy.ErrorReply;
 import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.dataplane.records.RecordQuery;
@@ -82,6 +83,7 @@ public final class AdminApi {
   private final Supplier<JsonObject> fleet;
   private AsyncRuns runs;
   private NodeRecords records;
+  private DashboardRoutes dashboard;
 
   public AdminApi(
       Vertx vertx, AppDeployer deployer, SecretStore secrets, ApiKeyStore apiKeys, AdminToken adminToken,
@@ -110,6 +112,12 @@ public final class AdminApi {
     return this;
   }
 
+  /** Serves the dashboard at {@code /}. */
+  public AdminApi withDashboard(DashboardRoutes routes) {
+    this.dashboard = routes;
+    return this;
+  }
+
   /** Serves the fleet's request records. */
   public AdminApi withRecords(NodeRecords nodeRecords) {
     this.records = nodeRecords;
@@ -121,8 +129,11 @@ public final class AdminApi {
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(ctx -> json(ctx, drain.draining() ? 503 : 200,
         new JsonObject().put("status", drain.draining() ? "draining" : "ready")));
+    if (dashboard != null) {
+      dashboard.mountOpen(router);
+    }
     router.route("/v1/*").handler(ctx -> {
-      if (adminToken.admits(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
+      if (adminToken.admits(DashboardRoutes.credential(ctx))) {
         ctx.next();
       } else {
         ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer realm=\"sluice-admin\"")
@@ -137,6 +148,9 @@ public final class AdminApi {
           .onSuccess(secret -> json(ctx, 200, new JsonObject().put("project", ctx.pathParam("project"))
               .put("secret", secret).put("signature_header", Webhooks.SIGNATURE_HEADER)))
           .onFailure(ctx::fail));
+    }
+    if (dashboard != null) {
+      dashboard.mountApi(router);
     }
     if (records != null) {
       router.get("/v1/requests").handler(ctx -> requests(ctx, null));

@@ -22,6 +22,7 @@ import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.scaling.DeciderSpecs;
 import io.sluice.dataplane.scaling.ScalingLoop;
+import io.sluice.dataplane.dashboard.DashboardRoutes;
 import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.runs.AsyncRuns;
@@ -174,7 +175,8 @@ public final class SluiceNode {
           AdminApi api = new AdminApi(vertx, deployer, secrets, node.credentials.apiKeys(),
               node.credentials.adminToken(), new ReplicaLogs(provider.folders()), node::publicBaseUrl,
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
-              scaling::metrics, scaling::capacity, node::fleetJson).withRuns(runs).withRecords(records);
+              scaling::metrics, scaling::capacity, node::fleetJson).withRuns(runs).withRecords(records)
+              .withDashboard(new DashboardRoutes(vertx, node.credentials.adminToken(), records, scaling::snapshot));
           scaling.start();
           node.admin = new AdminServerVerticle(v -> metrics.mount(api.router()), options.adminHost(),
               options.adminPort());
