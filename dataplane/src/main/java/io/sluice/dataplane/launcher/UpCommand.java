@@ -11,6 +11,7 @@ import io.sluice.dataplane.metrics.MetricsOptions;
 import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
 import io.sluice.dataplane.proxy.PublicTls;
+import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.dataplane.runs.RunOptions;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import java.io.PrintWriter;
@@ -113,6 +114,11 @@ final class UpCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   Duration runRetention;
 
+  @Option(names = "--request-records", defaultValue = "" + NodeRecords.DEFAULT_CAPACITY,
+      description = "How many request records the node keeps in memory for `sluice requests` and the dashboard; 0 "
+          + "makes none (default: ${DEFAULT-VALUE}).")
+  int requestRecords;
+
   @Option(names = "--tls-cert", paramLabel = "FILE",
       description = "Serve the public port over TLS with this PEM certificate chain (needs --tls-key); clients then "
           + "get HTTP/2 or HTTP/1.1 by ALPN. Without it the port is clear text (HTTP/1.1, and h2c).")
@@ -163,6 +169,7 @@ final class UpCommand implements Callable<Integer> {
         .metrics(new MetricsOptions(metricsMaxApps))
         .tls(publicTls())
         .runs(runOptions())
+        .requestRecords(requestRecords)
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.
     CompletableFuture<SluiceNode> started = new CompletableFuture<>();

@@ -4,6 +4,7 @@ import io.sluice.cluster.fleet.FleetOptions;
 import io.sluice.dataplane.auth.AuthOptions;
 import io.sluice.dataplane.metrics.MetricsOptions;
 import io.sluice.dataplane.proxy.PublicTls;
+import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.replica.local.ProbeTimings;
 import io.sluice.dataplane.runs.RunOptions;
@@ -34,6 +35,7 @@ import java.util.Optional;
  * @param metrics how many apps get series of their own at the admin port's {@code /metrics}
  * @param tls the public port's certificate and key when it speaks TLS (HTTP/1.1 and, by ALPN, HTTP/2)
  * @param runs how asynchronous runs are taken in, carried out and kept
+ * @param requestRecords how many request records the node keeps (0: none are made)
  */
 public record NodeOptions(
     String publicHost,
@@ -57,7 +59,8 @@ public record NodeOptions(
     FleetOptions fleet,
     MetricsOptions metrics,
     Optional<PublicTls> tls,
-    RunOptions runs) {
+    RunOptions runs,
+    int requestRecords) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -82,6 +85,7 @@ public record NodeOptions(
     Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(runs, "runs");
+    require(requestRecords >= 0, "requestRecords", requestRecords, ">= 0");
   }
 
   /** Everything but the admin token's value, so that logging the options cannot leak it. */
@@ -91,7 +95,7 @@ public record NodeOptions(
         + ", stateDir=" + stateDir + ", appsDir=" + appsDir + ", eventLoops=" + eventLoops + ", scaling=" + scaling
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
         + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
-        + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + "]";
+        + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + ", requestRecords=" + requestRecords + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -109,7 +113,7 @@ public record NodeOptions(
         Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
         ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone(),
-        MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults());
+        MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults(), NodeRecords.DEFAULT_CAPACITY);
   }
 
   public Builder toBuilder() {
@@ -140,6 +144,7 @@ public record NodeOptions(
     private MetricsOptions metrics;
     private Optional<PublicTls> tls;
     private RunOptions runs;
+    private int requestRecords;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -164,6 +169,12 @@ public record NodeOptions(
       metrics = from.metrics;
       tls = from.tls;
       runs = from.runs;
+      requestRecords = from.requestRecords;
+    }
+
+    public Builder requestRecords(int count) {
+      requestRecords = count;
+      return this;
     }
 
     public Builder runs(RunOptions options) {
@@ -254,7 +265,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken, fleet, metrics, tls, runs);
+          limits, auth, adminToken, fleet, metrics, tls, runs, requestRecords);
     }
   }
 }

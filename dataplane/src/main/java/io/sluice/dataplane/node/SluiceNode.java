@@ -127,7 +127,7 @@ public final class SluiceNode {
     FleetReplicaRegistry registry = new FleetReplicaRegistry(hazelcast, clock);
     FleetLoad load = new FleetLoad(hazelcast);
     FleetDecisions decisions = new FleetDecisions(hazelcast);
-    NodeRecords records = new NodeRecords(vertx, fleet.self(), NodeRecords.DEFAULT_CAPACITY, options.eventLoops(),
+    NodeRecords records = new NodeRecords(vertx, fleet.self(), options.requestRecords(), options.eventLoops(),
         fleet::memberIds);
     records.listen();
     AsyncRuns runs = new AsyncRuns(vertx, new FleetRuns(hazelcast, fleet.self(), clock, options.runs().retention()),

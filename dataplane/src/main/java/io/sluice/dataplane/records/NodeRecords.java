@@ -48,8 +48,11 @@ public final class NodeRecords {
     return node;
   }
 
-  /** The ring of one event loop (made when the public port starts). */
+  /** The ring of one event loop (made when the public port starts); with no capacity, a recorder that keeps none. */
   public synchronized Recorder recorder(EventLoop loop) {
+    if (capacity == 0) {
+      return record -> { };
+    }
     RecordRing ring = rings.computeIfAbsent(loop, l -> new RecordRing(Math.max(16, capacity / Math.max(1, loops))));
     return ring::add;
   }
