@@ -8,8 +8,8 @@ import java.util.concurrent.CompletionStage;
  * Starts and stops replicas and reports their readiness and death to the {@link ReplicaListener} it was made with.
  *
  * <p>A provider keeps a started replica alive by itself: it restarts it, with a back-off, when it dies or fails its
- * liveness probe, and reports {@link ReplicaState#FAILED} when it gives up. Implementations: local processes (the
- * embedded default) and Kubernetes.
+ * liveness probe, and reports {@link ReplicaState#FAILED} when it gives up; each of those ends of a run carries its
+ * {@link ReplicaFailure}. Implementations: local processes (the embedded default) and Kubernetes.
  */
 public interface ReplicaProvider {
 

@@ -3,6 +3,7 @@ package io.sluice.cluster.registry;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.sluice.autoscaler.replica.Endpoint;
+import io.sluice.autoscaler.replica.ReplicaFailure;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
@@ -82,6 +83,7 @@ public final class FleetReplicaRegistry {
           .put("generation", generation)
           .put("order", order.name());
       status.endpoint().ifPresent(e -> json.put("host", e.host()).put("port", e.port()));
+      status.failure().ifPresent(failure -> json.put("failure", failure.label()));
       return json.encode();
     }
 
@@ -93,7 +95,8 @@ public final class FleetReplicaRegistry {
           ? Optional.of(new Endpoint(json.getString("host"), json.getInteger("port")))
           : Optional.empty();
       return new Placed(new ReplicaStatus(id, ReplicaState.valueOf(json.getString("state")), endpoint,
-          json.getInteger("restarts"), json.getString("detail"), Instant.parse(json.getString("since"))),
+          json.getInteger("restarts"), json.getString("detail"), Instant.parse(json.getString("since")),
+          Optional.ofNullable(json.getString("failure")).flatMap(ReplicaFailure::ofLabel)),
           json.getString("node"), json.getLong("generation"), Order.valueOf(json.getString("order")));
     }
   }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.sluice.autoscaler.replica.Endpoint;
+import io.sluice.autoscaler.replica.ReplicaFailure;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
@@ -161,7 +162,9 @@ class FleetReplicaRegistryTest {
       assertThat(fleetMap.size()).isEqualTo(1);
     });
 
-    ReplicaStatus failed = ready.with(ReplicaState.FAILED, "exited 3 times before ready", NOW.plusSeconds(9));
+    ReplicaStatus failed = new ReplicaStatus(ready.id(), ReplicaState.FAILED, ready.endpoint(), 2,
+        "exited with code 3; gave up after 3 starts", NOW.plusSeconds(9),
+        Optional.of(ReplicaFailure.EXITED_BEFORE_READY));
     a.registry.update(failed, 1);
 
     Placed gone = new Placed(failed, a.self(), 1, Order.NONE);
@@ -170,7 +173,7 @@ class FleetReplicaRegistryTest {
     eventually(() -> {
       assertThat(b.registry.all()).isEmpty();
       assertThat(b.registry.replicas(WEB)).isEmpty();
-      assertThat(b.heard).as("told why it went").last().isEqualTo(gone);
+      assertThat(b.heard).as("told why it went, the failure's code too").last().isEqualTo(gone);
       assertThat(fleetMap.size()).isZero();
     });
     assertThat(b.heard).hasSize(2);

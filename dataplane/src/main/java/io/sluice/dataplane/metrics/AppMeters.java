@@ -6,17 +6,19 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.noop.NoopCounter;
 import io.micrometer.core.instrument.noop.NoopTimer;
+import io.sluice.autoscaler.replica.ReplicaFailure;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The meters one app's requests end in: a counter per status class and the latency histogram. An app's
- * {@code AppRoute} holds its instance, so that ending a request costs a field read, one counter increment and one
- * timer record — no lookup by name, no allocation, no lock (Micrometer's counters and timers are striped adders and
- * atomic arrays, safe from every event loop).
+ * The meters of one app's series: its requests' ends (a counter per status class, the latency histogram), its waits in
+ * the hold queue, its cold starts and its replicas' starts and failures. An app's {@code AppRoute} holds its instance,
+ * so that ending a request costs a field read, one counter increment and one timer record — no lookup by name, no
+ * allocation, no lock (Micrometer's counters and timers are striped adders and atomic arrays, safe from every event
+ * loop and from the provider's context).
  *
- * <p>Every meter is made when the app is deployed, not at its first request of each class: nothing is registered on
- * the request path, and a request that ends after its app was undeployed records into meters that are no longer
+ * <p>Every meter is made when the app is deployed, not at its first event of each kind: nothing is registered on
+ * the request path, and an event that comes after its app was undeployed records into meters that are no longer
  * exported rather than bringing them back.
  */
 public final class AppMeters {
@@ -25,18 +27,43 @@ public final class AppMeters {
   static final String[] STATUS_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
   /** For routes that nobody meters (tests, benchmarks): records nothing. */
-  public static final AppMeters NONE = new AppMeters(noopCounters(), new NoopTimer(noopId(Meter.Type.TIMER)));
+  public static final AppMeters NONE = new AppMeters(
+      noopCounters(STATUS_CLASSES.length), noopTimer(), noopTimer(), noopCounter(), noopTimer(),
+      noopCounter(), noopCounter(), noopCounters(ReplicaFailure.values().length), noopCounter());
 
   private final Counter[] byStatusClass;
   private final Timer duration;
+  private final Timer held;
+  private final Counter coldStarts;
+  private final Timer coldStartDuration;
+  private final Counter replicaStarts;
+  private final Counter replicasBecameReady;
+  private final Counter[] replicaFailures;
+  private final Counter replicasGivenUp;
 
-  AppMeters(Counter[] byStatusClass, Timer duration) {
+  /**
+   * @param byStatusClass one counter per {@link #STATUS_CLASSES} value, in that order
+   * @param replicaFailures one counter per {@link ReplicaFailure}, in its order
+   */
+  AppMeters(Counter[] byStatusClass, Timer duration, Timer held, Counter coldStarts, Timer coldStartDuration,
+      Counter replicaStarts, Counter replicasBecameReady, Counter[] replicaFailures, Counter replicasGivenUp) {
     if (byStatusClass.length != STATUS_CLASSES.length) {
       throw new IllegalArgumentException("byStatusClass: " + byStatusClass.length + " counters (expected: "
           + STATUS_CLASSES.length + ")");
     }
+    if (replicaFailures.length != ReplicaFailure.values().length) {
+      throw new IllegalArgumentException("replicaFailures: " + replicaFailures.length + " counters (expected: "
+          + ReplicaFailure.values().length + ")");
+    }
     this.byStatusClass = byStatusClass.clone();
     this.duration = duration;
+    this.held = held;
+    this.coldStarts = coldStarts;
+    this.coldStartDuration = coldStartDuration;
+    this.replicaStarts = replicaStarts;
+    this.replicasBecameReady = replicasBecameReady;
+    this.replicaFailures = replicaFailures.clone();
+    this.replicasGivenUp = replicasGivenUp;
   }
 
   /**
@@ -50,6 +77,44 @@ public final class AppMeters {
     duration.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * A request left the app's hold queue {@code nanos} after it was held, whichever way: it got a slot, its hold
+   * time ran out, or its client went away. Requests that found a slot at once never call it.
+   */
+  public void leftHoldQueue(long nanos) {
+    held.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A request was held while the app had no ready replica here, and none was already being waited for. */
+  public void coldStartBegan() {
+    coldStarts.increment();
+  }
+
+  /** The cold start that began {@code nanos} ago ended: a replica became ready here. */
+  public void coldStartEnded(long nanos) {
+    coldStartDuration.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** This node started a replica process of the app: its first start or a restart. */
+  public void replicaStarted() {
+    replicaStarts.increment();
+  }
+
+  /** A start counted by {@link #replicaStarted()} passed its readiness probe. */
+  public void replicaBecameReady() {
+    replicasBecameReady.increment();
+  }
+
+  /** A replica's run ended without being asked to. */
+  public void replicaFailed(ReplicaFailure failure) {
+    replicaFailures[failure.ordinal()].increment();
+  }
+
+  /** The provider gave up on a replica: it kept failing before it was ever ready, and will not be started again. */
+  public void replicaGivenUp() {
+    replicasGivenUp.increment();
+  }
+
   Counter[] counters() {
     return byStatusClass.clone();
   }
@@ -58,10 +123,18 @@ public final class AppMeters {
     return duration;
   }
 
-  private static Counter[] noopCounters() {
-    Counter[] counters = new Counter[STATUS_CLASSES.length];
-    Arrays.fill(counters, new NoopCounter(noopId(Meter.Type.COUNTER)));
+  private static Counter noopCounter() {
+    return new NoopCounter(noopId(Meter.Type.COUNTER));
+  }
+
+  private static Counter[] noopCounters(int count) {
+    Counter[] counters = new Counter[count];
+    Arrays.fill(counters, noopCounter());
     return counters;
+  }
+
+  private static Timer noopTimer() {
+    return new NoopTimer(noopId(Meter.Type.TIMER));
   }
 
   private static Meter.Id noopId(Meter.Type type) {

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.sluice.autoscaler.replica.ReplicaFailure;
+import io.sluice.autoscaler.replica.ReplicaListener;
 import io.sluice.config.AppId;
 import io.sluice.dataplane.routing.AppRoute;
 import java.time.Duration;
@@ -34,6 +36,20 @@ import org.slf4j.LoggerFactory;
  * sluice_app_requests_in_flight{project,app}             requests on a replica of the app now
  * sluice_app_requests_held{project,app}                  requests waiting in the app's hold queue for a slot now
  * sluice_app_replicas_ready{project,app}                 replicas this node routes the app's requests to
+ * sluice_app_replicas_desired{project,app}               replicas the app's decider wants
+ * sluice_app_panicking{project,app}                      1 while the app's decider is in panic mode
+ * sluice_app_hold_duration_seconds{project,app}          histogram: how long each held request waited in the hold
+ *                                                        queue, until it got a slot, timed out or its client left;
+ *                                                        requests that found a slot at once are not in it
+ * sluice_app_cold_starts_total{project,app}              cold starts begun here: a request held while the app had no
+ *                                                        ready replica here, none being waited for already
+ * sluice_app_cold_start_duration_seconds{project,app}    histogram: a cold start's first held request to the first
+ *                                                        replica ready here
+ * sluice_app_replica_starts_total{project,app}           replica processes this node started (restarts included)
+ * sluice_app_replica_became_ready_total{project,app}     of those, the ones that passed their readiness probe
+ * sluice_app_replica_failures_total{project,app,reason}  replica runs on this node that ended unasked, by
+ *                                                        {@link ReplicaFailure#label()}
+ * sluice_app_replicas_given_up_total{project,app}        replicas this node's provider gave up on (never ready)
  * sluice_apps_unlabelled                                 apps counted under project="_other", app="_other"
  * </pre>
  *
@@ -58,6 +74,19 @@ public final class AppSeries {
       Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
       Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5),
       Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+
+  /** From a slot freed a moment later to the default hold timeout (120 s). */
+  static final Duration[] HOLD_BUCKETS = {
+      Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500),
+      Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60),
+      Duration.ofSeconds(120)};
+
+  /** From a small server's half a second to a large model's ten minutes of loading. */
+  static final Duration[] COLD_START_BUCKETS = {
+      Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5),
+      Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30), Duration.ofSeconds(60),
+      Duration.ofSeconds(120), Duration.ofSeconds(300), Duration.ofSeconds(600)};
 
   private final MeterRegistry registry;
   private final int maxApps;
@@ -103,6 +132,20 @@ public final class AppSeries {
       other = register(OTHER, OTHER, gauge -> () -> sumOfUnlabelled(gauge));
     }
     return other.meters;
+  }
+
+  /**
+   * What the provider tells of the replicas it runs, counted into their apps' series (starts, readiness, failures)
+   * before it goes on to {@code next}. An app that is no longer deployed is not counted.
+   */
+  public ReplicaListener countingReplicas(ReplicaListener next) {
+    Objects.requireNonNull(next, "next");
+    ReplicaStarts starts = new ReplicaStarts();
+    return status -> {
+      AppRoute route = routes.apply(status.id().app());
+      starts.observed(status, route == null ? AppMeters.NONE : route.requestMeters());
+      next.onStatus(status);
+    };
   }
 
   /** The app was undeployed: its series go. */
@@ -173,7 +216,41 @@ public final class AppSeries {
     all.add(Gauge.builder("sluice.app.panicking", gauges.apply(AppRoute::panicking))
         .description("1 while the app's decider is in panic mode, else 0")
         .tags(tags).register(registry));
-    return new Labelled(new AppMeters(counters, duration), List.copyOf(all));
+    Timer held = histogram("sluice.app.hold.duration", "How long each held request waited in the app's hold queue, "
+        + "until it got a replica slot, its hold time ran out or its client left; requests that found a slot at once "
+        + "are not in it", tags, HOLD_BUCKETS, all);
+    Counter coldStarts = counter("sluice.app.cold.starts", "Cold starts begun on this node: a request held while "
+        + "the app had no ready replica here, none being waited for already", tags, all);
+    Timer coldStartDuration = histogram("sluice.app.cold.start.duration", "From a cold start's first held request "
+        + "to the first replica of the app ready on this node", tags, COLD_START_BUCKETS, all);
+    Counter replicaStarts = counter("sluice.app.replica.starts", "Replica processes of the app this node started, "
+        + "restarts included", tags, all);
+    Counter becameReady = counter("sluice.app.replica.became.ready", "Replica starts on this node that passed "
+        + "their readiness probe", tags, all);
+    Counter[] failures = new Counter[ReplicaFailure.values().length];
+    for (ReplicaFailure failure : ReplicaFailure.values()) {
+      failures[failure.ordinal()] = counter("sluice.app.replica.failures", "Replica runs on this node that ended "
+          + "without being asked to, by reason", tags.and("reason", failure.label()), all);
+    }
+    Counter givenUp = counter("sluice.app.replicas.given.up", "Replicas this node's provider gave up on: they kept "
+        + "failing before they were ever ready", tags, all);
+    return new Labelled(new AppMeters(counters, duration, held, coldStarts, coldStartDuration, replicaStarts,
+        becameReady, failures, givenUp), List.copyOf(all));
+  }
+
+  private Counter counter(String name, String description, Tags tags, List<Meter> all) {
+    Counter counter = Counter.builder(name).description(description).tags(tags).register(registry);
+    all.add(counter);
+    return counter;
+  }
+
+  private Timer histogram(String name, String description, Tags tags, Duration[] buckets, List<Meter> all) {
+    Timer timer = Timer.builder(name).description(description).tags(tags)
+        .serviceLevelObjectives(buckets)
+        .publishPercentileHistogram(false)
+        .register(registry);
+    all.add(timer);
+    return timer;
   }
 
   /** An app's meters as its routes record into them, and every meter of its series, to remove them. */

@@ -167,7 +167,8 @@ public final class SluiceNode {
           node.credentials = credentials;
           return LocalProcessProvider.create(vertx, options.stateDir(), deployer::filesOf, deployer::secretsFor,
               app -> Map.of("SLUICE_URL", replicaUrl, "SLUICE_TOKEN", credentials.replicaTokens().tokenFor(app)),
-              deployer::onLocalStatus, options.probeTimings(), clock, options.mountSecrets());
+              appSeries.countingReplicas(deployer::onLocalStatus), options.probeTimings(), clock,
+              options.mountSecrets());
         })
         .compose(provider -> {
           node.provider = provider;

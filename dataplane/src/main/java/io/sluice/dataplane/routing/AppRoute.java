@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -25,10 +26,17 @@ import java.util.function.Consumer;
  * never lock; changes are rare and serialized here. A slot is taken against the app's hard limit
  * ({@code replica_concurrency} / {@code predict_concurrency}); a request that finds none waits in the hold queue and
  * is handed the first slot that frees up or the first replica that becomes ready, oldest first.
+ *
+ * <p>A cold start, as this node's metrics count it, begins with the first request held while the app has no ready
+ * replica here, and ends when one becomes ready: what that request's client lived through, whether the app was at
+ * zero, its only replica had died, or a (re)deploy's first replica was still loading. It is the route's business
+ * because the route alone sees both ends, the hold and the readiness.
  */
 public final class AppRoute {
 
   private static final RoutedReplica[] NONE = new RoutedReplica[0];
+  /** {@link #coldSince} when no cold start is under way. */
+  private static final long NOT_COLD = Long.MIN_VALUE;
 
   private final AppSpec spec;
   private final boolean truss;
@@ -47,6 +55,8 @@ public final class AppRoute {
   private int newReplicaShare = -1;
   private volatile int desiredReplicas;
   private volatile int panicking;
+  /** When the cold start under way began (its first held request), or {@link #NOT_COLD}. */
+  private final AtomicLong coldSince = new AtomicLong(NOT_COLD);
 
   /** A route whose requests are not exported as metrics (tests, benchmarks). */
   public AppRoute(AppSpec spec, int eventLoops, int maxHeld, NodeDrain node) {
@@ -115,6 +125,7 @@ public final class AppRoute {
       return null;
     }
     if (ready.length == 0) {
+      coldStart(nowNanos);
       onDemand.run();
     }
     // A slot may have freed between the caller's failed tryAcquire and the offer: look once more, or it is missed.
@@ -122,9 +133,26 @@ public final class AppRoute {
     return request;
   }
 
+  /**
+   * Begins a cold start unless one is under way. A replica may have become ready since the caller looked: then it is
+   * undone, for {@link #markReady} may have looked for a cold start before this one began.
+   */
+  private void coldStart(long nowNanos) {
+    if (coldSince.compareAndSet(NOT_COLD, nowNanos)) {
+      if (ready.length != 0 && coldSince.compareAndSet(nowNanos, NOT_COLD)) {
+        return;
+      }
+      requestMeters.coldStartBegan();
+    }
+  }
+
   /** Takes back a held request (expired, or its client left); false if it got a slot first. */
   public boolean withdraw(HeldRequest request) {
-    return held.withdraw(request);
+    if (!held.withdraw(request)) {
+      return false;
+    }
+    requestMeters.leftHoldQueue(System.nanoTime() - request.heldAtNanos());
+    return true;
   }
 
   public int heldCount() {
@@ -148,6 +176,7 @@ public final class AppRoute {
         slot.release();
         return;
       }
+      requestMeters.leftHoldQueue(System.nanoTime() - next.heldAtNanos());
       next.proceed(slot);
     }
   }
@@ -176,6 +205,10 @@ public final class AppRoute {
     replica.share(newReplicaShare);
     next.add(replica);
     ready = next.toArray(NONE);
+    long since = coldSince.getAndSet(NOT_COLD);
+    if (since != NOT_COLD) {
+      requestMeters.coldStartEnded(System.nanoTime() - since);
+    }
     dispatchHeld();
   }
 

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sluice.autoscaler.replica.ReplicaFailure;
 import io.sluice.autoscaler.replica.ReplicaId;
+import io.sluice.autoscaler.replica.ReplicaListener;
+import io.sluice.autoscaler.replica.ReplicaState;
+import io.sluice.autoscaler.replica.ReplicaStatus;
 import io.sluice.config.AppId;
 import io.sluice.config.AppSpec;
 import io.sluice.config.Command;
@@ -16,10 +20,14 @@ import io.sluice.config.ScalingMetric;
 import io.sluice.config.ScalingSpec;
 import io.sluice.config.UpstreamProtocol;
 import io.sluice.dataplane.routing.AppRoute;
+import io.sluice.dataplane.routing.HeldRequest;
 import io.sluice.dataplane.routing.NodeDrain;
+import io.sluice.dataplane.routing.ReplicaSlot;
 import io.sluice.dataplane.support.Scrape;
 import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -97,13 +105,13 @@ class AppSeriesTest {
   void an_undeployed_app_leaves_no_series_at_all() {
     AppSeries series = series(10);
     series.meters(app("gone")).ended(500, 1_000_000);
-    int before = registry.getMeters().size();
 
     series.removed(app("gone"));
 
     assertThat(scrape().labelled("app", "gone")).isEmpty();
-    assertThat(registry.getMeters()).as("its counters, its timer and its five gauges are gone")
-        .hasSize(before - AppMeters.STATUS_CLASSES.length - 6);
+    assertThat(registry.getMeters()).as("its counters, its timers and its gauges are gone, the node's own gauge stays")
+        .extracting(meter -> meter.getId().getName()).containsExactly("sluice.apps.unlabelled");
+
   }
 
   @Test
@@ -211,9 +219,162 @@ class AppSeriesTest {
   }
 
   @Test
+  void an_app_with_series_of_its_own_has_76_of_them() {
+    series(10).meters(app("a"));
+
+    Scrape scrape = scrape();
+    assertThat(scrape.labelled("app", "a"))
+        .as("6 status classes, 3 histograms (16 + 14 + 12 buckets, each with count, sum and max), 5 gauges, "
+            + "5 replica failure reasons, 4 more counters")
+        .hasSize(6 + (16 + 3) + (14 + 3) + (12 + 3) + 5 + 5 + 4);
+  }
+
+  @Test
+  void a_held_requests_wait_is_recorded_when_it_gets_a_slot_or_is_withdrawn_and_a_request_never_held_is_not() {
+    AppSeries series = series(10);
+    AppRoute route = route(app("a"), series);
+    ready(route, "a-1");
+    ReplicaSlot first = route.tryAcquire();
+    long now = System.nanoTime();
+    HeldRequest served = route.hold(Runnable::run, now - TimeUnit.MILLISECONDS.toNanos(300), slot -> { });
+    HeldRequest givenUp = route.hold(Runnable::run, now - TimeUnit.SECONDS.toNanos(3), slot -> { });
+
+    assertThat(holdCount()).as("nothing has left the queue").isZero();
+    first.release();
+    assertThat(route.withdraw(served)).as("it got the slot").isFalse();
+    assertThat(route.withdraw(givenUp)).isTrue();
+
+    Scrape scrape = scrape();
+    assertThat(holdCount()).isEqualTo(2);
+    assertThat(holdBucket(scrape, "0.25")).isZero();
+    assertThat(holdBucket(scrape, "0.5")).as("the one served after 300 ms").isEqualTo(1);
+    assertThat(holdBucket(scrape, "2.5")).isEqualTo(1);
+    assertThat(holdBucket(scrape, "5.0")).as("the one withdrawn after 3 s").isEqualTo(2);
+    assertThat(scrape.value("sluice_app_hold_duration_seconds_sum", "app", "a").orElseThrow()).isBetween(3.3, 4.0);
+  }
+
+  @Test
+  void a_cold_start_begins_with_the_first_request_held_with_no_ready_replica_and_ends_when_one_is_ready() {
+    AppSeries series = series(10);
+    AppRoute route = route(app("a"), series);
+    long now = System.nanoTime();
+
+    route.hold(Runnable::run, now - TimeUnit.SECONDS.toNanos(2), slot -> { });
+    route.hold(Runnable::run, now, slot -> { });
+
+    assertThat(coldStarts()).as("the second request waits for the same start").isEqualTo(1);
+    assertThat(scrape().value("sluice_app_cold_start_duration_seconds_count", "app", "a")).hasValue(0);
+
+    ready(route, "a-1");
+
+    Scrape scrape = scrape();
+    assertThat(scrape.value("sluice_app_cold_start_duration_seconds_count", "app", "a")).hasValue(1);
+    assertThat(scrape.value("sluice_app_cold_start_duration_seconds_bucket", "app", "a", "le", "1.0")).hasValue(0);
+    assertThat(scrape.value("sluice_app_cold_start_duration_seconds_bucket", "app", "a", "le", "2.5"))
+        .as("timed from the first held request").hasValue(1);
+  }
+
+  @Test
+  void a_request_held_because_every_ready_replica_is_busy_is_no_cold_start() {
+    AppSeries series = series(10);
+    AppRoute route = route(app("a"), series);
+    ready(route, "a-1");
+    ReplicaSlot busy = route.tryAcquire();
+
+    route.hold(Runnable::run, System.nanoTime(), slot -> { });
+    busy.release();
+    ready(route, "a-2");
+
+    assertThat(coldStarts()).isZero();
+    assertThat(scrape().value("sluice_app_cold_start_duration_seconds_count", "app", "a")).hasValue(0);
+  }
+
+  @Test
+  void a_replica_that_comes_back_after_its_app_had_none_ready_ends_a_second_cold_start() {
+    AppSeries series = series(10);
+    AppRoute route = route(app("a"), series);
+    route.hold(Runnable::run, System.nanoTime(), slot -> { });
+    ready(route, "a-1");
+
+    route.markNotReady(new ReplicaId(app("a"), "a-1"));
+    route.hold(Runnable::run, System.nanoTime(), slot -> { });
+    ready(route, "a-2");
+
+    assertThat(coldStarts()).isEqualTo(2);
+    assertThat(scrape().value("sluice_app_cold_start_duration_seconds_count", "app", "a")).hasValue(2);
+  }
+
+  @Test
+  void a_replicas_starts_readiness_and_failures_are_counted_from_its_providers_statuses_and_passed_on() {
+    AppSeries series = series(10);
+    route(app("a"), series);
+    List<ReplicaStatus> passedOn = new ArrayList<>();
+    ReplicaListener listener = series.countingReplicas(passedOn::add);
+    ReplicaId id = new ReplicaId(app("a"), "a-1");
+    List<ReplicaStatus> told = List.of(
+        status(id, ReplicaState.STARTING, null),
+        status(id, ReplicaState.STARTING, null),
+        status(id, ReplicaState.READY, null),
+        status(id, ReplicaState.NOT_READY, null),
+        status(id, ReplicaState.READY, null),
+        status(id, ReplicaState.RESTARTING, ReplicaFailure.CRASHED),
+        status(id, ReplicaState.STARTING, null),
+        status(id, ReplicaState.RESTARTING, ReplicaFailure.EXITED_BEFORE_READY),
+        status(id, ReplicaState.STARTING, null),
+        status(id, ReplicaState.STARTING, null),
+        status(id, ReplicaState.FAILED, ReplicaFailure.EXITED_BEFORE_READY));
+
+    told.forEach(listener::onStatus);
+
+    assertThat(passedOn).containsExactlyElementsOf(told);
+    Scrape scrape = scrape();
+    assertThat(scrape.value("sluice_app_replica_starts_total", "app", "a")).hasValue(3);
+    assertThat(scrape.value("sluice_app_replica_became_ready_total", "app", "a")).as("ready again is no start")
+        .hasValue(1);
+    assertThat(failures(scrape, "crashed")).isEqualTo(1);
+    assertThat(failures(scrape, "exited_before_ready")).isEqualTo(2);
+    assertThat(failures(scrape, "start_error")).isZero();
+    assertThat(failures(scrape, "startup_timeout")).isZero();
+    assertThat(failures(scrape, "liveness_failed")).isZero();
+    assertThat(scrape.value("sluice_app_replicas_given_up_total", "app", "a")).hasValue(1);
+  }
+
+  @Test
+  void a_replica_of_an_app_no_longer_deployed_is_passed_on_and_counted_nowhere() {
+    AppSeries series = series(10);
+    List<ReplicaStatus> passedOn = new ArrayList<>();
+    ReplicaStatus stopped = status(new ReplicaId(app("gone"), "gone-1"), ReplicaState.STOPPED, null);
+
+    series.countingReplicas(passedOn::add).onStatus(stopped);
+
+    assertThat(passedOn).containsExactly(stopped);
+    assertThat(scrape().labelled("app", "gone")).isEmpty();
+  }
+
+  @Test
   void a_negative_cap_is_refused_with_the_key_and_what_is_expected() {
     assertThatThrownBy(() -> new MetricsOptions(-1))
         .hasMessage("maxAppsWithSeries: -1 (expected: >= 0)");
+  }
+
+  private double holdCount() {
+    return scrape().value("sluice_app_hold_duration_seconds_count", "app", "a").orElseThrow();
+  }
+
+  private static double holdBucket(Scrape scrape, String le) {
+    return scrape.value("sluice_app_hold_duration_seconds_bucket", "app", "a", "le", le).orElseThrow();
+  }
+
+  private double coldStarts() {
+    return scrape().value("sluice_app_cold_starts_total", "app", "a").orElseThrow();
+  }
+
+  private static double failures(Scrape scrape, String reason) {
+    return scrape.value("sluice_app_replica_failures_total", "app", "a", "reason", reason).orElseThrow();
+  }
+
+  private static ReplicaStatus status(ReplicaId id, ReplicaState state, ReplicaFailure failure) {
+    return new ReplicaStatus(id, state, Optional.empty(), 0, state.name(), Instant.EPOCH, Optional.ofNullable(failure));
   }
 
   private static double bucket(Scrape scrape, String le) {

@@ -1,6 +1,7 @@
 package io.sluice.dataplane.replica.local;
 
 import io.sluice.autoscaler.replica.Endpoint;
+import io.sluice.autoscaler.replica.ReplicaFailure;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaListener;
 import io.sluice.autoscaler.replica.ReplicaProvider;
@@ -190,6 +191,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
     private int failedStarts;
     private int restartsInARow;
     private int livenessFailuresInRow;
+    private ReplicaFailure lastFailure;
     private long probeTimer = -1;
     private Promise<Void> stopped;
 
@@ -213,7 +215,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
           return;
         }
         if (spawned.failed()) {
-          failed("could not start: " + spawned.cause().getMessage());
+          failed(ReplicaFailure.START_ERROR, "could not start: " + spawned.cause().getMessage());
           return;
         }
         process = spawned.result().process();
@@ -284,7 +286,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
       }
       if (!readyThisStart) {
         if (clock.instant().isAfter(startupDeadline)) {
-          restart("not ready within " + timings.startupTimeout().toSeconds() + " s");
+          restart(ReplicaFailure.STARTUP_TIMEOUT, "not ready within " + timings.startupTimeout().toSeconds() + " s");
           return;
         }
         probe.check(port, app.runtime().readyPath()).onComplete(ready -> {
@@ -311,7 +313,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
         if (!live.result()) {
           livenessFailuresInRow++;
           if (livenessFailuresInRow >= timings.livenessFailures()) {
-            restart("failed " + livenessFailuresInRow + " liveness probes in a row");
+            restart(ReplicaFailure.LIVENESS_FAILED, "failed " + livenessFailuresInRow + " liveness probes in a row");
             return;
           }
         } else {
@@ -333,11 +335,12 @@ public final class LocalProcessProvider implements ReplicaProvider {
       }
       liveProcesses.remove(id);
       process = null;
-      failed("exited with code " + exitCode);
+      failed(readyThisStart ? ReplicaFailure.CRASHED : ReplicaFailure.EXITED_BEFORE_READY,
+          "exited with code " + exitCode);
     }
 
     /** Kills a live but unhealthy process, then treats it as a failure. */
-    private void restart(String reason) {
+    private void restart(ReplicaFailure failure, String reason) {
       Process unhealthy = process;
       generation++;
       process = null;
@@ -345,11 +348,12 @@ public final class LocalProcessProvider implements ReplicaProvider {
         liveProcesses.remove(id);
         killQuietly(unhealthy);
       }
-      failed(reason);
+      failed(failure, reason);
     }
 
-    private void failed(String reason) {
+    private void failed(ReplicaFailure failure, String reason) {
       vertx.cancelTimer(probeTimer);
+      lastFailure = failure;
       if (!everReady && ++failedStarts >= timings.maxFailedStarts()) {
         emit(ReplicaState.FAILED, reason + "; gave up after " + failedStarts + " starts that never became ready");
         replicas.remove(id);
@@ -397,7 +401,9 @@ public final class LocalProcessProvider implements ReplicaProvider {
     }
 
     private void emit(ReplicaState state, String detail) {
-      status = new ReplicaStatus(id, state, status.endpoint(), status.restarts(), detail, clock.instant());
+      status = new ReplicaStatus(id, state, status.endpoint(), status.restarts(), detail, clock.instant(),
+          state == ReplicaState.RESTARTING || state == ReplicaState.FAILED
+              ? Optional.ofNullable(lastFailure) : Optional.empty());
       log.info("replica {} {}: {}", id, state, detail);
       listener.onStatus(status);
     }
