@@ -6,6 +6,7 @@ import io.sluice.dataplane.metrics.MetricsOptions;
 import io.sluice.dataplane.proxy.PublicTls;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.replica.local.ProbeTimings;
+import io.sluice.dataplane.replica.local.ReplicaLogLimits;
 import io.sluice.dataplane.runs.RunOptions;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import io.sluice.config.NodeConfigReader;
@@ -34,6 +35,7 @@ import java.util.Optional;
  * @param metrics how many apps get series of their own at the admin port's {@code /metrics}
  * @param tls the public port's certificate and key when it speaks TLS (HTTP/1.1 and, by ALPN, HTTP/2)
  * @param runs how asynchronous runs are taken in, carried out and kept
+ * @param replicaLogs how much of replicas' output is kept on disk
  */
 public record NodeOptions(
     String publicHost,
@@ -57,7 +59,8 @@ public record NodeOptions(
     FleetOptions fleet,
     MetricsOptions metrics,
     Optional<PublicTls> tls,
-    RunOptions runs) {
+    RunOptions runs,
+    ReplicaLogLimits replicaLogs) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -82,6 +85,7 @@ public record NodeOptions(
     Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(runs, "runs");
+    Objects.requireNonNull(replicaLogs, "replicaLogs");
   }
 
   /** Everything but the admin token's value, so that logging the options cannot leak it. */
@@ -91,7 +95,8 @@ public record NodeOptions(
         + ", stateDir=" + stateDir + ", appsDir=" + appsDir + ", eventLoops=" + eventLoops + ", scaling=" + scaling
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
         + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
-        + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + "]";
+        + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + ", replicaLogs="
+        + replicaLogs + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -109,7 +114,7 @@ public record NodeOptions(
         Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
         ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone(),
-        MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults());
+        MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults(), ReplicaLogLimits.defaults());
   }
 
   public Builder toBuilder() {
@@ -140,6 +145,7 @@ public record NodeOptions(
     private MetricsOptions metrics;
     private Optional<PublicTls> tls;
     private RunOptions runs;
+    private ReplicaLogLimits replicaLogs;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -164,6 +170,12 @@ public record NodeOptions(
       metrics = from.metrics;
       tls = from.tls;
       runs = from.runs;
+      replicaLogs = from.replicaLogs;
+    }
+
+    public Builder replicaLogs(ReplicaLogLimits limits) {
+      replicaLogs = limits;
+      return this;
     }
 
     public Builder runs(RunOptions options) {
@@ -254,7 +266,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken, fleet, metrics, tls, runs);
+          limits, auth, adminToken, fleet, metrics, tls, runs, replicaLogs);
     }
   }
 }
