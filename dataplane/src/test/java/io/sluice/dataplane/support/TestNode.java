@@ -139,6 +139,11 @@ public final class TestNode implements AutoCloseable {
         node.deployer().app(id).map(DeployedApp::state).orElse(null) == state);
   }
 
+  /** The admin API's token, for requests made by hand. */
+  public String adminToken() {
+    return adminToken;
+  }
+
   /** The key the node made for project {@code local} at its first start. */
   public String apiKey() {
     return apiKey;

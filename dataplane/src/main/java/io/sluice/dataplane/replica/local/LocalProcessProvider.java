@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each replica runs the app's command in its own copy of the app's files, on a port of its own (see
  * {@link LaunchCommand}), with its secrets as owner-only files. The node reads its stdout and stderr itself, so that
- * each line is stamped and written to the replica's rotated log as it comes ({@link ReplicaLogs}); the node's own
- * notes (starts, exits, restarts) go to the same log. It is probed for
+ * each line is stamped, written to the replica's rotated log and handed to followers as it comes
+ * ({@link ReplicaLogs}); the node's own notes (starts, exits, restarts) go to the same log. It is probed for
  * readiness often until it is first ready, then every period for readiness and liveness; it is restarted with a
  * back-off when it dies or fails its liveness probe, and reported FAILED when it never got ready in
  * {@code maxFailedStarts} starts.
@@ -137,7 +137,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
     return folders;
   }
 
-  /** The replicas' logs: their last lines, gone replicas' included. */
+  /** The replicas' logs: their last lines, gone replicas' included, and the live lines. */
   public ReplicaLogs logs() {
     return logs;
   }

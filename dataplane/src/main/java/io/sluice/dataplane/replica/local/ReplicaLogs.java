@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replicas' logs on this node: where each replica's output is written ({@link #output}), the last lines of each
- * replica including those that are gone, so that a crash
+ * Replicas' logs on this node: where each replica's output is written ({@link #output}), the live lines for
+ * followers ({@link #followers()}), the last lines of each replica including those that are gone, so that a crash
  * stays explainable ({@link #tails}), and the bound on what gone replicas leave on disk ({@link #pruneGone}).
  * Reading and pruning block: call them off the event loop.
  */
@@ -34,6 +34,7 @@ public final class ReplicaLogs {
   private final ReplicaFolders folders;
   private final ReplicaLogLimits limits;
   private final InstantSource clock;
+  private final LogFollowers followers = new LogFollowers();
 
   public ReplicaLogs(ReplicaFolders folders, ReplicaLogLimits limits, InstantSource clock) {
     this.folders = folders;
@@ -45,10 +46,15 @@ public final class ReplicaLogs {
     return limits;
   }
 
-  /** Where the replica's output goes: its log file. Hold it while writing. */
+  /** The live lines of this node's replicas. */
+  public LogFollowers followers() {
+    return followers;
+  }
+
+  /** Where the replica's output goes: its log file, then its app's followers. Hold it while writing. */
   ReplicaOutput output(ReplicaId id) {
     return new ReplicaOutput(id, new ReplicaLogFile(folders.logFile(id), limits.maxFileBytes(), limits.files()),
-        clock);
+        line -> followers.publish(id.app(), line), clock);
   }
 
   /**

@@ -7,11 +7,13 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where one replica's output goes: each line is stamped and written to the replica's rotated log file.
+ * Where one replica's output goes: each line is stamped, written to the replica's rotated log file, then handed to
+ * whoever follows the app, in that order and under one lock, so that followers see lines in the order of the file.
  *
  * <p>The file stays open while someone holds the output — the replica itself, and each of its processes' pipe
  * readers, which outlive the process by the moment it takes to read its last lines — and is closed when the last
@@ -23,13 +25,15 @@ final class ReplicaOutput {
 
   private final ReplicaId id;
   private final ReplicaLogFile file;
+  private final Consumer<LogLine> followers;
   private final InstantSource clock;
   private int holders;
   private boolean writeFailed;
 
-  ReplicaOutput(ReplicaId id, ReplicaLogFile file, InstantSource clock) {
+  ReplicaOutput(ReplicaId id, ReplicaLogFile file, Consumer<LogLine> followers, InstantSource clock) {
     this.id = id;
     this.file = file;
+    this.followers = followers;
     this.clock = clock;
   }
 
@@ -94,9 +98,12 @@ final class ReplicaOutput {
       writeFailed = false;
     } catch (IOException e) {
       if (!writeFailed) {
-        log.warn("Could not write the log of replica {}: {}", id, e.toString());
+        log.warn("Could not write the log of replica {}: {}; its lines still reach followers", id, e.toString());
         writeFailed = true;
       }
+    }
+    for (LogLine line : lines) {
+      followers.accept(line);
     }
     if (holders == 0) {
       file.close();
