@@ -187,6 +187,11 @@ class CliTest {
     assertThat(run.err()).contains("Deploy of local/doomed failed").contains("exited with code 3")
         .contains("model weights not found");
     assertThat(node.get("/v4/local/doomed/predict").statusCode()).isEqualTo(503);
+    // Later, the app's list says why too: the last lines the replica printed, not the node's notes about it.
+    String apps = sluice("apps").out();
+    assertThat(apps).containsPattern("local/doomed\\s+failed")
+        .containsPattern("  \\| \\S+ stdout model weights not found\n")
+        .doesNotContainPattern("  \\| \\S+ sluice ");
   }
 
   @Test
