@@ -241,6 +241,38 @@ class ReplicaLogsEndToEndTest {
     }
   }
 
+  @Test
+  void followers_that_leave_make_room_for_others_and_an_unknown_app_cannot_be_followed() throws Exception {
+    node.deployAndAwaitReady(TestNode.appFolder(temp, "watched", "cerebrium.toml",
+        Configs.cerebrium("watched", 1, 0, "")));
+
+    // Twice as many followers as a node serves at once, one after the other, each leaving by closing its connection.
+    for (int i = 0; i < 2 * 32; i++) {
+      await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).until(() -> {
+        try (Socket socket = new Socket("127.0.0.1", node.node().adminPort())) {
+          socket.setSoTimeout(5000);
+          socket.getOutputStream().write(("GET /v1/apps/local/watched/logs?follow=true&tail=0 HTTP/1.1\r\n"
+              + "Host: admin\r\nAuthorization: Bearer " + node.adminToken() + "\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+          StringBuilder head = new StringBuilder();
+          InputStream in = socket.getInputStream();
+          while (head.indexOf("\r\n\r\n") < 0) {
+            int b = in.read();
+            if (b < 0) {
+              break;
+            }
+            head.append((char) b);
+          }
+          return head.toString().startsWith("HTTP/1.1 200");
+        }
+      });
+    }
+
+    HttpResponse<String> unknown = node.admin("GET", "/v1/apps/local/nobody/logs?follow=true", null);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(unknown.body()).getJsonObject("error").getString("code")).isEqualTo("no_logs");
+  }
+
   /** Reads what has arrived (waiting 200 ms at most) and answers all that was received so far. */
   private static String readSome(InputStream in, ByteArrayOutputStream received) throws Exception {
     byte[] buffer = new byte[1 << 16];
