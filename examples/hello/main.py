@@ -19,6 +19,7 @@ import os
 import select
 import socket
 import struct
+import sys
 import threading
 import time
 import urllib.error
@@ -204,6 +205,16 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/control/crash":
             # Dies mid-request, as a server that segfaults would: the proxy sees the connection reset.
             os._exit(3)
+        if url.path == "/control/print":
+            # Prints ?text= (?count= times) on stdout, or on stderr with ?stream=stderr, as a server logs: for
+            # following a replica's log through Sluice.
+            text = query.get("text", [""])[0]
+            count = int(query.get("count", ["1"])[0])
+            out = sys.stderr if query.get("stream", ["stdout"])[0] == "stderr" else sys.stdout
+            for _ in range(count):
+                print(text, file=out)
+            out.flush()
+            return self._send(200, {"printed": count, "replica": REPLICA})
         if url.path == "/control/release":
             name = query.get("gate", [""])[0]
             gate(name).set()

@@ -32,8 +32,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -51,7 +49,7 @@ import java.util.function.Supplier;
  * POST   /v1/apps?project=P&amp;name=N&amp;dir=D          body: the app folder as a zip (application/zip)
  * GET    /v1/apps/{project}/{app}
  * DELETE /v1/apps/{project}/{app}
- * GET    /v1/apps/{project}/{app}/logs?replica=R&amp;tail=N   text/plain
+ * GET    /v1/apps/{project}/{app}/logs?replica=R&amp;tail=N[&amp;follow=true]   see {@link LogRoutes}
  * GET    /v1/apps/{project}/{app}/scaling           observed load, desired/ready/pending, queue, decisions
  * GET    /v1/apps/{project}/{app}/metrics           fleet-wide and per-node load, queue, replicas, panic: for KEDA
  * GET    /v1/projects/{project}/secrets             names only, never values
@@ -163,7 +161,7 @@ public final class AdminApi {
     router.post("/v1/apps").handler(this::deploy);
     router.get("/v1/apps/:project/:app").handler(this::showApp);
     router.delete("/v1/apps/:project/:app").handler(this::undeploy);
-    router.get("/v1/apps/:project/:app/logs").handler(this::logs);
+    new LogRoutes(vertx, logs, id -> deployer.app(id).isPresent()).mount(router);
     router.get("/v1/apps/:project/:app/scaling").handler(this::scaling);
     router.get("/v1/apps/:project/:app/metrics").handler(this::metrics);
     router.get("/v1/projects/:project/secrets").handler(this::listSecrets);
@@ -239,34 +237,6 @@ public final class AdminApi {
     } else {
       error(ctx, 500, "deploy_failed", String.valueOf(failure.getMessage()));
     }
-  }
-
-  private void logs(RoutingContext ctx) {
-    Optional<AppId> id = appIdOf(ctx);
-    if (id.isEmpty()) {
-      return;
-    }
-    String replica = ctx.request().getParam("replica");
-    int tail = (int) Math.max(1, Math.min(10_000, parseLong(ctx.request().getParam("tail", "200"))));
-    vertx.executeBlocking(() -> logs.tails(id.get(), replica, tail)).onComplete(read -> {
-      if (read.failed()) {
-        error(ctx, 500, "logs_unreadable", read.cause().getMessage());
-        return;
-      }
-      Map<String, List<String>> tails = read.result();
-      if (tails.isEmpty()) {
-        error(ctx, 404, "no_logs", "no replica logs for " + id.get() + (replica == null ? "" : " replica " + replica));
-        return;
-      }
-      StringBuilder text = new StringBuilder();
-      boolean many = tails.size() > 1;
-      tails.forEach((name, lines) -> {
-        for (String line : lines) {
-          text.append(many ? "[" + name + "] " : "").append(line).append('\n');
-        }
-      });
-      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(text.toString());
-    });
   }
 
   private void scaling(RoutingContext ctx) {

@@ -2,6 +2,7 @@ package io.sluice.dataplane.launcher;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -76,6 +77,32 @@ final class AdminClient {
   Answer postFile(String path, Path file, String contentType) throws IOException {
     return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
         .POST(HttpRequest.BodyPublishers.ofFile(file)));
+  }
+
+  /**
+   * Opens a long answer to read as it comes (server-sent events): no time limit once the head has arrived. The
+   * caller closes the body.
+   */
+  HttpResponse<InputStream> stream(String path) throws IOException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET();
+    if (adminToken != null) {
+      request.header("Authorization", "Bearer " + adminToken);
+    }
+    try {
+      HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      if (response.statusCode() == 401) {
+        response.body().close();
+        throw new CommandFailed("the node at " + base + " refused the admin token"
+            + (adminToken == null ? " (none found: pass --state DIR of the node, or set SLUICE_ADMIN_TOKEN)" : ""));
+      }
+      return response;
+    } catch (ConnectException e) {
+      throw new IOException("no Sluice node answers at " + base + " (start one with `bin/sluice up`, or pass --node)",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
   }
 
   static String query(String key, String value) {

@@ -12,6 +12,7 @@ import io.sluice.dataplane.node.NodeOptions;
 import io.sluice.dataplane.node.SluiceNode;
 import io.sluice.dataplane.proxy.PublicTls;
 import io.sluice.dataplane.records.NodeRecords;
+import io.sluice.dataplane.replica.local.ReplicaLogLimits;
 import io.sluice.dataplane.runs.RunOptions;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import java.io.PrintWriter;
@@ -133,6 +134,30 @@ final class UpCommand implements Callable<Integer> {
           + "under app=\"_other\" (default: ${DEFAULT-VALUE}).")
   int metricsMaxApps;
 
+  @Option(names = "--replica-log-mib", defaultValue = "10",
+      description = "Size of each of a replica's log files, in MiB; the oldest goes when they are full "
+          + "(default: ${DEFAULT-VALUE}).")
+  int replicaLogMib;
+
+  @Option(names = "--replica-log-files", defaultValue = "3",
+      description = "Log files kept per replica, the one being written included (default: ${DEFAULT-VALUE}).")
+  int replicaLogFiles;
+
+  @Option(names = "--gone-replica-logs", defaultValue = "10",
+      description = "Gone replicas (stopped or failed) per app whose logs are kept (default: ${DEFAULT-VALUE}).")
+  int goneReplicaLogs;
+
+  private ReplicaLogLimits replicaLogLimits() {
+    if (replicaLogMib < 1) {
+      throw new CommandFailed("--replica-log-mib: " + replicaLogMib + " (expected: >= 1)");
+    }
+    try {
+      return new ReplicaLogLimits(replicaLogMib * 1024L * 1024L, replicaLogFiles, goneReplicaLogs);
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailed("--replica-log-mib / --replica-log-files / --gone-replica-logs: " + e.getMessage());
+    }
+  }
+
   private RunOptions runOptions() {
     RunOptions defaults = RunOptions.defaults();
     try {
@@ -170,6 +195,7 @@ final class UpCommand implements Callable<Integer> {
         .tls(publicTls())
         .runs(runOptions())
         .requestRecords(requestRecords)
+        .replicaLogs(replicaLogLimits())
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.
     CompletableFuture<SluiceNode> started = new CompletableFuture<>();

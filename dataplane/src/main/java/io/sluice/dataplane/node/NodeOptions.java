@@ -7,6 +7,7 @@ import io.sluice.dataplane.proxy.PublicTls;
 import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.replica.local.ProbeTimings;
+import io.sluice.dataplane.replica.local.ReplicaLogLimits;
 import io.sluice.dataplane.runs.RunOptions;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import io.sluice.config.NodeConfigReader;
@@ -36,6 +37,7 @@ import java.util.Optional;
  * @param tls the public port's certificate and key when it speaks TLS (HTTP/1.1 and, by ALPN, HTTP/2)
  * @param runs how asynchronous runs are taken in, carried out and kept
  * @param requestRecords how many request records the node keeps (0: none are made)
+ * @param replicaLogs how much of replicas' output is kept on disk
  */
 public record NodeOptions(
     String publicHost,
@@ -60,7 +62,8 @@ public record NodeOptions(
     MetricsOptions metrics,
     Optional<PublicTls> tls,
     RunOptions runs,
-    int requestRecords) {
+    int requestRecords,
+    ReplicaLogLimits replicaLogs) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -86,6 +89,7 @@ public record NodeOptions(
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(runs, "runs");
     require(requestRecords >= 0, "requestRecords", requestRecords, ">= 0");
+    Objects.requireNonNull(replicaLogs, "replicaLogs");
   }
 
   /** Everything but the admin token's value, so that logging the options cannot leak it. */
@@ -95,7 +99,8 @@ public record NodeOptions(
         + ", stateDir=" + stateDir + ", appsDir=" + appsDir + ", eventLoops=" + eventLoops + ", scaling=" + scaling
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
         + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
-        + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + ", requestRecords=" + requestRecords + "]";
+        + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + ", requestRecords="
+        + requestRecords + ", replicaLogs=" + replicaLogs + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -113,7 +118,8 @@ public record NodeOptions(
         Runtime.getRuntime().availableProcessors(), ProbeTimings.defaults(), ScalingOptions.defaults(),
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
         ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone(),
-        MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults(), NodeRecords.DEFAULT_CAPACITY);
+        MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults(), NodeRecords.DEFAULT_CAPACITY,
+        ReplicaLogLimits.defaults());
   }
 
   public Builder toBuilder() {
@@ -145,6 +151,7 @@ public record NodeOptions(
     private Optional<PublicTls> tls;
     private RunOptions runs;
     private int requestRecords;
+    private ReplicaLogLimits replicaLogs;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -170,10 +177,16 @@ public record NodeOptions(
       tls = from.tls;
       runs = from.runs;
       requestRecords = from.requestRecords;
+      replicaLogs = from.replicaLogs;
     }
 
     public Builder requestRecords(int count) {
       requestRecords = count;
+      return this;
+    }
+
+    public Builder replicaLogs(ReplicaLogLimits limits) {
+      replicaLogs = limits;
       return this;
     }
 
@@ -265,7 +278,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken, fleet, metrics, tls, runs, requestRecords);
+          limits, auth, adminToken, fleet, metrics, tls, runs, requestRecords, replicaLogs);
     }
   }
 }

@@ -17,7 +17,6 @@ import io.sluice.dataplane.metrics.AppSeries;
 import io.sluice.dataplane.metrics.NodeMetrics;
 import io.sluice.dataplane.proxy.PublicServer;
 import io.sluice.dataplane.replica.local.LocalProcessProvider;
-import io.sluice.dataplane.replica.local.ReplicaLogs;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.scaling.DeciderSpecs;
@@ -168,13 +167,13 @@ public final class SluiceNode {
           return LocalProcessProvider.create(vertx, options.stateDir(), deployer::filesOf, deployer::secretsFor,
               app -> Map.of("SLUICE_URL", replicaUrl, "SLUICE_TOKEN", credentials.replicaTokens().tokenFor(app)),
               appSeries.countingReplicas(deployer::onLocalStatus), options.probeTimings(), clock,
-              options.mountSecrets());
+              options.mountSecrets(), options.replicaLogs());
         })
         .compose(provider -> {
           node.provider = provider;
           deployer.useProvider(provider);
           AdminApi api = new AdminApi(vertx, deployer, secrets, node.credentials.apiKeys(),
-              node.credentials.adminToken(), new ReplicaLogs(provider.folders()), node::publicBaseUrl,
+              node.credentials.adminToken(), provider.logs(), node::publicBaseUrl,
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
               scaling::metrics, scaling::capacity, node::fleetJson).withRuns(runs).withRecords(records)
               .withDashboard(new DashboardRoutes(vertx, node.credentials.adminToken(), records, scaling::snapshot));

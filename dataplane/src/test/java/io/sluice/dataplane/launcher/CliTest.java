@@ -1,6 +1,7 @@
 package io.sluice.dataplane.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.config.AppId;
 import io.sluice.dataplane.support.Configs;
@@ -10,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import org.junit.jupiter.api.AfterAll;
@@ -121,6 +123,29 @@ class CliTest {
   }
 
   @Test
+  void logs_follow_prints_a_line_as_the_replica_prints_it_until_stopped() throws Exception {
+    Path dir = TestNode.appFolder(temp, "tailed", "cerebrium.toml", Configs.cerebrium("tailed", 1, 0, ""));
+    assertThat(sluice("deploy", dir.toString()).exitCode()).isZero();
+    StringWriter out = new StringWriter();
+    CommandLine cli = SluiceCommand.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(new StringWriter(), true));
+    LogsCommand logs = (LogsCommand) cli.getSubcommands().get("logs").getCommand();
+    java.util.concurrent.CompletableFuture<Integer> exit = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        cli.execute("logs", "tailed", "-f", "--node", node.adminUrl(), "--state", node.stateDir().toString()));
+    // The tail comes first: once it is printed, the command follows.
+    await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on 0.0.0.0:"));
+
+    assertThat(node.get("/v4/local/tailed/control/print?text=followed+by+the+cli").statusCode()).isEqualTo(200);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> out.toString().contains(" stdout followed by the cli\n"));
+    assertThat(out.toString()).containsPattern("\\[tailed-[a-z0-9]+\\] \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z stdout "
+        + "followed by the cli\n");
+    logs.stop();
+    assertThat(exit.get(10, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+  }
+
+  @Test
   void deploy_takes_project_and_name_from_the_command_line() throws Exception {
     Path dir = TestNode.appFolder(temp, "renamed", "config.yaml", Configs.truss("whatever", ""));
 
@@ -162,6 +187,11 @@ class CliTest {
     assertThat(run.err()).contains("Deploy of local/doomed failed").contains("exited with code 3")
         .contains("model weights not found");
     assertThat(node.get("/v4/local/doomed/predict").statusCode()).isEqualTo(503);
+    // Later, the app's list says why too: the last lines the replica printed, not the node's notes about it.
+    String apps = sluice("apps").out();
+    assertThat(apps).containsPattern("local/doomed\\s+failed")
+        .containsPattern("  \\| \\S+ stdout model weights not found\n")
+        .doesNotContainPattern("  \\| \\S+ sluice ");
   }
 
   @Test

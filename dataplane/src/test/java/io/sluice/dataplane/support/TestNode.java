@@ -139,7 +139,7 @@ public final class TestNode implements AutoCloseable {
         node.deployer().app(id).map(DeployedApp::state).orElse(null) == state);
   }
 
-  /** The admin API's credential. */
+  /** The admin API's token, for requests made by hand. */
   public String adminToken() {
     return adminToken;
   }

@@ -21,7 +21,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,10 +28,13 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -42,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * Runs replicas as processes on this machine (the embedded default).
  *
  * <p>Each replica runs the app's command in its own copy of the app's files, on a port of its own (see
- * {@link LaunchCommand}), with its secrets as owner-only files, its output in its own log file. It is probed for
+ * {@link LaunchCommand}), with its secrets as owner-only files. The node reads its stdout and stderr itself, so that
+ * each line is stamped, written to the replica's rotated log and handed to followers as it comes
+ * ({@link ReplicaLogs}); the node's own notes (starts, exits, restarts) go to the same log. It is probed for
  * readiness often until it is first ready, then every period for readiness and liveness; it is restarted with a
  * back-off when it dies or fails its liveness probe, and reported FAILED when it never got ready in
  * {@code maxFailedStarts} starts.
@@ -67,8 +71,11 @@ public final class LocalProcessProvider implements ReplicaProvider {
   private final InstantSource clock;
   private final boolean mountSecrets;
   private final ReplicaProbe probe;
+  private final ReplicaLogs logs;
   private final Map<ReplicaId, LocalReplica> replicas = new HashMap<>();
-  private final Map<ReplicaId, Process> liveProcesses = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The replicas in {@link #replicas}, readable off the context: their folders are not pruned. */
+  private final Set<String> present = ConcurrentHashMap.newKeySet();
+  private final Map<ReplicaId, Process> liveProcesses = new ConcurrentHashMap<>();
 
   private LocalProcessProvider(
       Vertx vertx,
@@ -79,8 +86,10 @@ public final class LocalProcessProvider implements ReplicaProvider {
       ReplicaListener listener,
       ProbeTimings timings,
       InstantSource clock,
-      boolean mountSecrets) {
+      boolean mountSecrets,
+      ReplicaLogs logs) {
     this.vertx = vertx;
+    this.logs = logs;
     this.platformEnv = platformEnv;
     this.context = vertx.getOrCreateContext();
     this.folders = folders;
@@ -113,17 +122,25 @@ public final class LocalProcessProvider implements ReplicaProvider {
       ReplicaListener listener,
       ProbeTimings timings,
       InstantSource clock,
-      boolean tryMountNamespaces) {
+      boolean tryMountNamespaces,
+      ReplicaLogLimits logLimits) {
     ReplicaFolders folders = ReplicaFolders.under(stateDir);
+    ReplicaLogs logs = new ReplicaLogs(folders, logLimits, clock);
     return vertx.<Boolean>executeBlocking(() -> {
       OrphanReaper.reap(folders);
+      logs.pruneAllGone();
       return tryMountNamespaces && SecretsMount.available();
     }).map(mount -> new LocalProcessProvider(
-        vertx, folders, appFiles, secrets, platformEnv, listener, timings, clock, mount));
+        vertx, folders, appFiles, secrets, platformEnv, listener, timings, clock, mount, logs));
   }
 
   public ReplicaFolders folders() {
     return folders;
+  }
+
+  /** The replicas' logs: their last lines, gone replicas' included, and the live lines. */
+  public ReplicaLogs logs() {
+    return logs;
   }
 
   /** Whether replicas see their secrets at {@code /secrets} (else through {@code SLUICE_SECRETS_DIR}). */
@@ -139,6 +156,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
       }
       LocalReplica replica = new LocalReplica(id, app);
       replicas.put(id, replica);
+      present.add(id.name());
       replica.launch();
     });
   }
@@ -180,6 +198,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
   private final class LocalReplica {
     private final ReplicaId id;
     private final AppSpec app;
+    private final ReplicaOutput output;
     private ReplicaStatus status;
     private Process process;
     private int port;
@@ -198,6 +217,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
     LocalReplica(ReplicaId id, AppSpec app) {
       this.id = id;
       this.app = app;
+      this.output = logs.output(id).hold();
       this.status = new ReplicaStatus(id, ReplicaState.STARTING, Optional.empty(), 0, "starting", clock.instant());
     }
 
@@ -205,8 +225,10 @@ public final class LocalProcessProvider implements ReplicaProvider {
       int launching = ++generation;
       readyThisStart = false;
       livenessFailuresInRow = 0;
-      emit(ReplicaState.STARTING, status.restarts() == 0 ? "starting" : "starting again");
-      vertx.executeBlocking(() -> spawn(launching), false).onComplete(spawned -> {
+      // Not noted in the log: the spawn notes the start with its number, port and command.
+      emit(ReplicaState.STARTING, status.restarts() == 0 ? "starting" : "starting again", false);
+      int start = status.restarts() + 1;
+      vertx.executeBlocking(() -> spawn(launching, start), false).onComplete(spawned -> {
         if (spawned.succeeded() && (launching != generation || stopped != null)) {
           killQuietly(spawned.result().process());
           return;
@@ -231,7 +253,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
       });
     }
 
-    private Spawned spawn(int launching) throws IOException {
+    private Spawned spawn(int launching, int start) throws IOException {
       Path workDir = folders.workDir(id);
       if (launching == 1) {
         AppFiles.copyFolder(appFiles.apply(id.app()), workDir);
@@ -242,9 +264,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
       LaunchCommand command = LaunchCommand.of(app.runtime().command(), configured, candidate, mountSecrets);
       int replicaPort = command.rewrote() || !portFree(configured) ? candidate : configured;
       ProcessBuilder builder = new ProcessBuilder(command.argv())
-          .directory(workDir.toFile())
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(folders.logFile(id).toFile()));
+          .directory(workDir.toFile());
       Map<String, String> env = builder.environment();
       env.keySet().removeIf(name -> name.startsWith("SLUICE_"));
       env.putAll(app.env());
@@ -254,11 +274,11 @@ public final class LocalProcessProvider implements ReplicaProvider {
       env.put("SLUICE_REPLICA", id.name());
       env.put("SLUICE_SECRETS_DIR", secretsDir.toString());
       env.putAll(platformEnv.apply(id.app()));
-      Files.writeString(folders.logFile(id),
-          "--- sluice: " + clock.instant() + " start #" + launching + " on port " + replicaPort + ": "
-              + String.join(" ", command.argv()) + "\n",
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      output.note(clock.instant(), "start #" + start + " on port " + replicaPort + ": "
+          + String.join(" ", command.argv()));
       Process started = builder.start();
+      output.pump(started.getInputStream(), LogStream.STDOUT);
+      output.pump(started.getErrorStream(), LogStream.STDERR);
       OrphanReaper.writePidFile(folders.pidFile(id), started.toHandle());
       return new Spawned(started, replicaPort);
     }
@@ -356,7 +376,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
       lastFailure = failure;
       if (!everReady && ++failedStarts >= timings.maxFailedStarts()) {
         emit(ReplicaState.FAILED, reason + "; gave up after " + failedStarts + " starts that never became ready");
-        replicas.remove(id);
+        gone();
         return;
       }
       if (readySince != null && Duration.between(readySince, clock.instant()).compareTo(
@@ -393,19 +413,48 @@ public final class LocalProcessProvider implements ReplicaProvider {
       gone.onComplete(v -> {
         liveProcesses.remove(id);
         emit(ReplicaState.STOPPED, "stopped");
-        replicas.remove(id);
         vertx.executeBlocking(() -> Files.deleteIfExists(folders.pidFile(id)), false);
+        gone();
         stopped.complete();
       });
       return stopped.future();
     }
 
     private void emit(ReplicaState state, String detail) {
+      emit(state, detail, true);
+    }
+
+    private void emit(ReplicaState state, String detail, boolean noted) {
       status = new ReplicaStatus(id, state, status.endpoint(), status.restarts(), detail, clock.instant(),
           state == ReplicaState.RESTARTING || state == ReplicaState.FAILED
               ? Optional.ofNullable(lastFailure) : Optional.empty());
       log.info("replica {} {}: {}", id, state, detail);
+      if (noted) {
+        noteInLog(status.since(), state.name().toLowerCase(Locale.ROOT) + ": " + detail);
+      }
       listener.onStatus(status);
+    }
+
+    /** Written off the loop, in order: why the replica restarted stays beside what it printed before. */
+    private void noteInLog(Instant when, String text) {
+      vertx.executeBlocking(() -> {
+        output.note(when, text);
+        return null;
+      }, true);
+    }
+
+    /** The replica will not run again: its log closes once its last lines are read, and old gone replicas go. */
+    private void gone() {
+      replicas.remove(id);
+      vertx.executeBlocking(() -> {
+        output.release();
+        present.remove(id.name());
+        int pruned = logs.pruneGone(id.app(), present::contains);
+        if (pruned > 0) {
+          log.debug("Deleted the folders of {} gone replica(s) of {}", pruned, id.app());
+        }
+        return null;
+      }, true);
     }
 
     private void killQuietly(Process victim) {
