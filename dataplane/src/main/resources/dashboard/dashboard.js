@@ -247,9 +247,24 @@ async function appPage(project, name) {
       ], history.slice(0, 20)));
   });
 
+  // Live logs: the node's own replicas' lines as they are printed (server-sent events), the last 500 kept.
+  const lines = [];
+  const logFeed = new EventSource(`/v1/apps/${project}/${name}/logs?follow=true&tail=60`);
+  const showLine = (text) => {
+    const atBottom = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 4;
+    lines.push(text);
+    if (lines.length > 500) lines.shift();
+    logs.textContent = lines.join('\n');
+    if (atBottom) logs.scrollTop = logs.scrollHeight;
+  };
+  logFeed.onmessage = (event) => {
+    const line = JSON.parse(event.data);
+    showLine(`${line.time ?? ''} [${line.replica}] ${line.stream === 'stdout' ? '' : `${line.stream}: `}${line.text}`);
+  };
+  logFeed.addEventListener('dropped', (event) => showLine(`… ${JSON.parse(event.data).dropped} lines dropped`));
+
   const stopPolling = poll(async () => {
-    const [found, text] = await Promise.all([api(`/v1/apps/${project}/${name}/requests?limit=25`),
-      api(`/v1/apps/${project}/${name}/logs?tail=60`).catch(() => '')]);
+    const found = await api(`/v1/apps/${project}/${name}/requests?limit=25`);
     requests.replaceChildren(found.records.length === 0 ? el('p', { class: 'muted' }, 'No requests yet.') : table([
       { title: 'start', value: (r) => fmt.time(r.start) },
       { title: 'request id', value: (r) => r.request_id },
@@ -260,12 +275,9 @@ async function appPage(project, name) {
       { title: 'held', num: true, value: (r) => fmt.ms(r.held_ms) },
       { title: 'replica', value: (r) => r.replica ?? r.error ?? '–' },
     ], found.records, showRequest));
-    const atBottom = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 4;
-    logs.textContent = typeof text === 'string' ? text : JSON.stringify(text, null, 2);
-    if (atBottom) logs.scrollTop = logs.scrollHeight;
   }, 2000);
 
-  return () => { live.close(); stopPolling(); replicas.destroy(); queue.destroy(); traffic.destroy(); };
+  return () => { live.close(); logFeed.close(); stopPolling(); replicas.destroy(); queue.destroy(); traffic.destroy(); };
 }
 
 function showRequest(record) {
