@@ -80,8 +80,8 @@ async function home() {
 
   async function refresh() {
     const since = Date.now() - 60_000;
-    const [fleet, capacity, apps, recent] = await Promise.all([api('/v1/fleet'), api('/v1/capacity'),
-      api('/v1/apps'), api(`/v1/requests?since=${since}&limit=1000`)]);
+    const [fleet, capacity, apps, recent, coldStarts] = await Promise.all([api('/v1/fleet'), api('/v1/capacity'),
+      api('/v1/apps'), api(`/v1/requests?since=${since}&limit=1000`), api('/v1/cold-starts')]);
     document.getElementById('fleet-name').textContent = `fleet ${fleet.name}`;
     const metrics = await Promise.all(apps.apps.map((app) =>
       api(`/v1/apps/${app.project}/${app.name}/metrics`).catch(() => null)));
@@ -126,6 +126,7 @@ async function home() {
         { title: 'p50', num: true, value: (r) => fmt.ms(r.stats.p50) },
         { title: 'p99', num: true, value: (r) => fmt.ms(r.stats.p99) },
         { title: 'errors', num: true, value: (r) => fmt.pct(r.stats.errorRate) },
+        { title: 'cold starts (1 h)', num: true, value: (r) => coldStarts.apps[`${r.app.project}/${r.app.name}`] ?? 0 },
       ], rows));
   }
   return poll(refresh, 2000);

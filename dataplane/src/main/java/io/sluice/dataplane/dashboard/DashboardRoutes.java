@@ -4,8 +4,12 @@ import io.sluice.config.AppId;
 import io.sluice.dataplane.auth.AdminToken;
 import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.dataplane.records.RecordQuery;
+import io.sluice.dataplane.routing.AppDirectory;
+import io.sluice.dataplane.routing.AppRoute;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpServerResponse;
@@ -16,8 +20,10 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The dashboard on the admin port: its page and assets (from the jar, Chart.js from its WebJar; nothing from a CDN),
@@ -28,6 +34,7 @@ import java.util.function.Function;
 public final class DashboardRoutes {
 
   public static final String COOKIE = "sluice_admin";
+  private static final String COLD_STARTS = "sluice.cold-starts.";
   private static final long TICK_MILLIS = 1000;
   private static final long RECENT_MILLIS = 10_000;
 
@@ -35,13 +42,20 @@ public final class DashboardRoutes {
   private final AdminToken adminToken;
   private final NodeRecords records;
   private final Function<AppId, Optional<JsonObject>> scalingState;
+  private final AppDirectory directory;
+  private final Supplier<List<String>> members;
 
   public DashboardRoutes(Vertx vertx, AdminToken adminToken, NodeRecords records,
-      Function<AppId, Optional<JsonObject>> scalingState) {
+      Function<AppId, Optional<JsonObject>> scalingState, AppDirectory directory, Supplier<List<String>> members) {
     this.vertx = vertx;
     this.adminToken = adminToken;
     this.records = records;
     this.scalingState = scalingState;
+    this.directory = directory;
+    this.members = members;
+    // Each node answers for the cold starts it saw; the one asked adds them up.
+    vertx.eventBus().<Long>consumer(COLD_STARTS + records.node(), message -> message.reply(coldStartsHere(
+        message.body())));
   }
 
   /** The admin token a request carries: its {@code Authorization} header, else the dashboard's cookie. */
@@ -69,6 +83,38 @@ public final class DashboardRoutes {
   /** What needs the token (mounted behind the admin API's check). */
   public void mountApi(Router router) {
     router.get("/v1/apps/:project/:app/live").handler(this::live);
+    router.get("/v1/cold-starts").handler(ctx -> coldStarts().onSuccess(counts -> ctx.response()
+        .putHeader("content-type", "application/json").end(counts.encode())).onFailure(ctx::fail));
+  }
+
+  /** Cold starts in the last hour, per app ({@code project/app}), summed over the nodes that answered. */
+  private Future<JsonObject> coldStarts() {
+    long since = System.currentTimeMillis() - 3_600_000;
+    List<Future<JsonObject>> asked = members.get().stream().map(member -> member.equals(records.node())
+        ? Future.succeededFuture(coldStartsHere(since))
+        : vertx.eventBus().<JsonObject>request(COLD_STARTS + member, since,
+            new DeliveryOptions().setSendTimeout(3000)).map(Message::body)).toList();
+    return Future.join(asked).transform(done -> {
+      JsonObject apps = new JsonObject();
+      int answered = 0;
+      for (Future<JsonObject> answer : asked) {
+        if (answer.succeeded()) {
+          answered++;
+          answer.result().forEach(entry -> apps.put(entry.getKey(),
+              apps.getInteger(entry.getKey(), 0) + ((Number) entry.getValue()).intValue()));
+        }
+      }
+      return Future.succeededFuture(new JsonObject().put("since", since).put("apps", apps)
+          .put("nodes_answered", answered).put("nodes", asked.size()));
+    });
+  }
+
+  private JsonObject coldStartsHere(long since) {
+    JsonObject counts = new JsonObject();
+    for (AppRoute route : directory.all()) {
+      counts.put(route.spec().id().key(), route.coldStartsSince(since));
+    }
+    return counts;
   }
 
   private void signIn(RoutingContext ctx) {

@@ -176,7 +176,8 @@ public final class SluiceNode {
               node.credentials.adminToken(), provider.logs(), node::publicBaseUrl,
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
               scaling::metrics, scaling::capacity, node::fleetJson).withRuns(runs).withRecords(records)
-              .withDashboard(new DashboardRoutes(vertx, node.credentials.adminToken(), records, scaling::snapshot));
+              .withDashboard(new DashboardRoutes(vertx, node.credentials.adminToken(), records, scaling::snapshot,
+                  directory, fleet::memberIds));
           scaling.start();
           node.admin = new AdminServerVerticle(v -> metrics.mount(api.router()), options.adminHost(),
               options.adminPort());

@@ -38,6 +38,10 @@ public final class AppRoute {
   /** {@link #coldSince} when no cold start is under way. */
   private static final long NOT_COLD = Long.MIN_VALUE;
 
+  private static final long COLD_START_MEMORY_MILLIS = 3_600_000;
+  /** When this node's cold starts of the app began, for the last hour (the dashboard's count). */
+  private final java.util.concurrent.ConcurrentLinkedDeque<Long> coldStartTimes =
+      new java.util.concurrent.ConcurrentLinkedDeque<>();
   private final AppSpec spec;
   private final boolean truss;
   private final long timeoutMillis;
@@ -143,6 +147,26 @@ public final class AppRoute {
         return;
       }
       requestMeters.coldStartBegan();
+      coldStartTimes.addLast(System.currentTimeMillis());
+      forgetColdStartsBefore(System.currentTimeMillis() - COLD_START_MEMORY_MILLIS);
+    }
+  }
+
+  /** Cold starts this node's route began since {@code epochMillis} (within the last hour). */
+  public int coldStartsSince(long epochMillis) {
+    forgetColdStartsBefore(System.currentTimeMillis() - COLD_START_MEMORY_MILLIS);
+    int count = 0;
+    for (long began : coldStartTimes) {
+      if (began >= epochMillis) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private void forgetColdStartsBefore(long epochMillis) {
+    for (Long oldest; (oldest = coldStartTimes.peekFirst()) != null && oldest < epochMillis; ) {
+      coldStartTimes.pollFirst();
     }
   }
 
