@@ -7,6 +7,7 @@ import io.sluice.config.RuntimeSpec;
 import io.sluice.config.ScalingMetric;
 import io.sluice.config.ScalingSpec;
 import io.sluice.config.UpstreamProtocol;
+import io.sluice.config.WebSocketSpec;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.NodeDrain;
@@ -114,7 +115,8 @@ public final class RoutingLookup {
             truss ? Optional.of("/v1/chat/completions") : Optional.empty(), UpstreamProtocol.HTTP1),
         new ScalingSpec(0, 1, 1, ScalingMetric.CONCURRENCY_UTILIZATION, 1, 1, 0, Duration.ofSeconds(60),
             Duration.ofSeconds(60), Duration.ofSeconds(60)),
-        HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30));
+        HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30),
+        WebSocketSpec.DEFAULTS);
   }
 
   private static String project(int i) {

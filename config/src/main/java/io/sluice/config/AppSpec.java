@@ -12,6 +12,7 @@ import java.util.Objects;
  *     node's secret store, never in the config
  * @param authRequired false when the config disables auth for this app (Cerebrium {@code disable_auth = true})
  * @param requestTimeout how long the node waits for a replica's response (or its next bytes) before answering 504
+ * @param websocket the limits of the app's WebSocket sessions
  */
 public record AppSpec(
     AppId id,
@@ -22,7 +23,8 @@ public record AppSpec(
     Map<String, String> env,
     List<String> secretNames,
     boolean authRequired,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    WebSocketSpec websocket) {
 
   public AppSpec {
     Objects.requireNonNull(id, "id");
@@ -36,10 +38,12 @@ public record AppSpec(
     if (requestTimeout.isNegative() || requestTimeout.isZero()) {
       throw new IllegalArgumentException("requestTimeout: " + requestTimeout + " (expected: > 0)");
     }
+    Objects.requireNonNull(websocket, "websocket");
   }
 
   /** The same app under another id (deploy with {@code --project}/{@code --name}). */
   public AppSpec withId(AppId newId) {
-    return new AppSpec(newId, format, runtime, scaling, hardware, env, secretNames, authRequired, requestTimeout);
+    return new AppSpec(newId, format, runtime, scaling, hardware, env, secretNames, authRequired, requestTimeout,
+        websocket);
   }
 }

@@ -2,6 +2,7 @@ package io.sluice.config;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** Sluice's own table, {@code [sluice]} in TOML and {@code sluice:} in YAML, for what neither format can say. */
 final class SluiceExtension {
@@ -20,6 +21,20 @@ final class SluiceExtension {
 
   static Duration requestTimeout(ConfigTable root) {
     return root.table("sluice").seconds("request_timeout", DEFAULT_REQUEST_TIMEOUT_SECONDS, 1);
+  }
+
+  /**
+   * {@code websocket_idle_timeout}, {@code websocket_max_session} and {@code websocket_max_message_bytes}: how long the
+   * app's WebSocket sessions may idle and last, and how large a message a client may send it. The message limit is
+   * checked against the node's own when the socket opens (the node's file is not known here): the lower one applies.
+   */
+  static WebSocketSpec websocket(ConfigTable root) {
+    ConfigTable sluice = root.table("sluice");
+    Duration idle = sluice.seconds("websocket_idle_timeout", WebSocketSpec.DEFAULT_IDLE_TIMEOUT.toSeconds(), 1);
+    Duration session = sluice.seconds("websocket_max_session", 0, 0);
+    Optional<Integer> bytes =
+        sluice.optionalInteger("websocket_max_message_bytes", WebSocketSpec.MIN_MESSAGE_BYTES, Integer.MAX_VALUE);
+    return new WebSocketSpec(idle, session, bytes.map(OptionalLong::of).orElse(OptionalLong.empty()));
   }
 
   /**

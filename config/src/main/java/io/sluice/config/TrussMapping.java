@@ -59,11 +59,13 @@ final class TrussMapping {
     root.noticeUnused("python_version", "Sluice runs start_command with whatever Python is where the replica runs");
     root.table("base_image").noticeUnused("image", NO_IMAGE);
     Duration requestTimeout = SluiceExtension.requestTimeout(root);
+    WebSocketSpec websocket = SluiceExtension.websocket(root);
 
     root.reportUnknownKeys();
     findings.throwIfAny(file);
     AppSpec spec = new AppSpec(new AppId(AppId.DEFAULT_PROJECT, name), ConfigFormat.TRUSS_YAML, runtime, scaling,
-        hardware, env, secretNames, !SluiceExtension.authDisabled(root), requestTimeout);
+        hardware, env, secretNames, !SluiceExtension.authDisabled(root), requestTimeout,
+        websocket);
     return findings.loaded(spec, file);
   }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -320,6 +321,60 @@ class ConfigCasesTest {
     assertThat(app.ignoredKeys()).isEmpty();
   }
 
+  record WebSocketCase(String name, ConfigFormat format, String text, WebSocketSpec expected) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<WebSocketCase> websocketCases() {
+    return Stream.of(
+        new WebSocketCase("cerebrium websocket limits default to 300 s idle, no session limit, the node's message "
+            + "limit", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME, WebSocketSpec.DEFAULTS),
+        new WebSocketCase("truss websocket limits default the same", ConfigFormat.TRUSS_YAML, YAML_SERVER,
+            WebSocketSpec.DEFAULTS),
+        new WebSocketCase("cerebrium sluice table sets all three", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME + """
+            [sluice]
+            websocket_idle_timeout = 30
+            websocket_max_session = 3600
+            websocket_max_message_bytes = 65536
+            """, new WebSocketSpec(Duration.ofSeconds(30), Duration.ofHours(1), OptionalLong.of(65536))),
+        new WebSocketCase("truss sluice map sets all three", ConfigFormat.TRUSS_YAML, YAML_SERVER + """
+            sluice:
+              websocket_idle_timeout: 30
+              websocket_max_session: 3600
+              websocket_max_message_bytes: 65536
+            """, new WebSocketSpec(Duration.ofSeconds(30), Duration.ofHours(1), OptionalLong.of(65536))),
+        new WebSocketCase("a session limit of zero means none", ConfigFormat.TRUSS_YAML, YAML_SERVER + """
+            sluice:
+              websocket_max_session: 0
+            """, WebSocketSpec.DEFAULTS),
+        new WebSocketCase("the smallest message limit is a control frame's 125 bytes", ConfigFormat.CEREBRIUM_TOML,
+            TOML_RUNTIME + """
+            [sluice]
+            websocket_max_message_bytes = 125
+            """, new WebSocketSpec(Duration.ofSeconds(300), Duration.ZERO, OptionalLong.of(125))));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("websocketCases")
+  void websocket_limits_are_read_from_the_sluice_table(WebSocketCase row) throws ConfigException {
+    LoadedApp app = parse(row.format(), row.text());
+
+    assertThat(app.spec().websocket()).isEqualTo(row.expected());
+    assertThat(app.ignoredKeys()).isEmpty();
+  }
+
+  @org.junit.jupiter.api.Test
+  void an_apps_message_limit_may_lower_the_nodes_but_not_raise_it() {
+    WebSocketSpec app = new WebSocketSpec(Duration.ofSeconds(1), Duration.ZERO, OptionalLong.of(65536));
+
+    assertThat(app.maxMessageBytes(4 << 20)).isEqualTo(65536);
+    assertThat(app.maxMessageBytes(1024)).isEqualTo(1024);
+    assertThat(WebSocketSpec.DEFAULTS.maxMessageBytes(4 << 20)).isEqualTo(4 << 20);
+  }
+
   private static String tomlProtocol(String value) {
     return TOML_RUNTIME + "\n[sluice]\nprotocol = \"" + value + "\"\n";
   }
@@ -427,6 +482,29 @@ class ConfigCasesTest {
             [sluice]
             request_timeout = 0
             """, "[sluice] request_timeout = 0: out of range (expected: whole seconds >= 1)"),
+        bad("cerebrium zero websocket idle timeout", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME + """
+            [sluice]
+            websocket_idle_timeout = 0
+            """, "cerebrium.toml: [sluice] websocket_idle_timeout = 0: out of range (expected: whole seconds >= 1)"),
+        bad("cerebrium websocket session limit in minutes", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME + """
+            [sluice]
+            websocket_max_session = "60m"
+            """, "[sluice] websocket_max_session = \"60m\": not a whole number of seconds",
+            "(expected: whole seconds >= 0)"),
+        bad("cerebrium negative websocket session limit", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME + """
+            [sluice]
+            websocket_max_session = -1
+            """, "[sluice] websocket_max_session = -1: out of range (expected: whole seconds >= 0)"),
+        bad("cerebrium websocket message limit below a control frame", ConfigFormat.CEREBRIUM_TOML,
+            TOML_RUNTIME + """
+            [sluice]
+            websocket_max_message_bytes = 100
+            """, "[sluice] websocket_max_message_bytes = 100: out of range (expected: >= 125)"),
+        bad("cerebrium websocket message limit as a size with a unit", ConfigFormat.CEREBRIUM_TOML,
+            TOML_RUNTIME + """
+            [sluice]
+            websocket_max_message_bytes = "1MiB"
+            """, "[sluice] websocket_max_message_bytes = \"1MiB\": not an integer (expected: an integer >= 125)"),
         bad("cerebrium unknown protocol", ConfigFormat.CEREBRIUM_TOML, tomlProtocol("http2"),
             "cerebrium.toml: [sluice] protocol = \"http2\": unknown protocol (expected: http1, h2c or grpc)"),
         bad("cerebrium protocol is case-sensitive", ConfigFormat.CEREBRIUM_TOML, tomlProtocol("GRPC"),
@@ -543,6 +621,14 @@ class ConfigCasesTest {
             runtime:
               predict_concurrency: 0
             """, "config.yaml:6: runtime.predict_concurrency = 0: out of range (expected: >= 1)"),
+        bad("truss zero websocket idle timeout", ConfigFormat.TRUSS_YAML, YAML_SERVER + """
+            sluice:
+              websocket_idle_timeout: 0
+            """, "config.yaml:6: sluice.websocket_idle_timeout = 0: out of range (expected: whole seconds >= 1)"),
+        bad("truss websocket message limit over two gibibytes", ConfigFormat.TRUSS_YAML, YAML_SERVER + """
+            sluice:
+              websocket_max_message_bytes: 4294967296
+            """, "config.yaml:6: sluice.websocket_max_message_bytes = 4294967296: out of range (expected: >= 125)"),
         bad("truss unknown sluice protocol", ConfigFormat.TRUSS_YAML, yamlProtocol("http2"),
             "config.yaml:6: sluice.protocol = \"http2\": unknown protocol (expected: http1, h2c or grpc)"),
         bad("truss sluice protocol is case-sensitive", ConfigFormat.TRUSS_YAML, yamlProtocol("H2C"),

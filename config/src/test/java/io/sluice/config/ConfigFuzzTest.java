@@ -384,6 +384,9 @@ class ConfigFuzzTest {
       [sluice]
       request_timeout = 60
       protocol = "h2c"
+      websocket_idle_timeout = 120
+      websocket_max_session = 3600
+      websocket_max_message_bytes = 1048576
       """;
 
   private static final String FULL_TRUSS = """
@@ -424,6 +427,9 @@ class ConfigFuzzTest {
       sluice:
         request_timeout: 60
         protocol: grpc
+        websocket_idle_timeout: 120
+        websocket_max_session: 3600
+        websocket_max_message_bytes: 1048576
       """;
 
   private static final String FULL_NODE = """
@@ -705,7 +711,8 @@ class ConfigFuzzTest {
       "readycheck_endpoint", "name", "disable_auth", "python_version", "docker_base_image_url", "include", "exclude",
       "shell_commands", "pre_build_commands", "compute", "gpu_count", "cpu", "memory", "provider", "region",
       "min_replicas", "max_replicas", "cooldown", "replica_concurrency", "scaling_metric", "scaling_target",
-      "scaling_buffer", "response_grace_period", "request_timeout", "protocol", "pip", "apt", "conda", "paths",
+      "scaling_buffer", "response_grace_period", "request_timeout", "protocol", "websocket_idle_timeout",
+      "websocket_max_session", "websocket_max_message_bytes", "pip", "apt", "conda", "paths",
       "gpu", "gpus_per_node", "min_nodes", "max_nodes", "provision_seconds", "idle_node_seconds", "cpus_per_node",
       "memory_gb_per_node", "pools", "runtime", "custom", "MODEL", "\"\"", "\"a b\"", "\"ключ\"", "\"a\\nb\"",
       "\"a\\u0000b\"", "\"A=B\"");
@@ -790,7 +797,8 @@ class ConfigFuzzTest {
       "use_gpu", "cpu", "memory", "runtime", "predict_concurrency", "autoscaling_settings", "min_replica",
       "max_replica", "concurrency_target", "target_utilization_percentage", "autoscaling_window", "scale_down_delay",
       "secrets", "hf_access_token", "environment_variables", "requirements", "system_packages", "python_version",
-      "base_image", "image", "sluice", "request_timeout", "protocol", "transport", "kind", "<<", "\"quoted key\"",
+      "base_image", "image", "sluice", "request_timeout", "protocol", "websocket_idle_timeout",
+      "websocket_max_session", "websocket_max_message_bytes", "transport", "kind", "<<", "\"quoted key\"",
       "'a\\nb'", "\"a\\nb\"", "\"a\\u0000b\"", "\"\\e[31m\"", "../etc/passwd", "ключ", "1", "true", "null", "~",
       "\"\"");
 

@@ -36,7 +36,8 @@ class SeedConfigTest {
         Map.of(),
         List.of(),
         true,
-        Duration.ofSeconds(300)));
+        Duration.ofSeconds(300),
+        WebSocketSpec.DEFAULTS));
     assertThat(app.configFile()).isEqualTo(seed("cerebrium-fastapi").resolve("cerebrium.toml"));
     assertThat(app.ignoredKeys()).isEmpty();
     assertThat(app.notices()).containsExactly(
@@ -62,7 +63,8 @@ class SeedConfigTest {
         Map.of(),
         List.of(),
         true,
-        Duration.ofSeconds(300)));
+        Duration.ofSeconds(300),
+        WebSocketSpec.DEFAULTS));
     assertThat(app.ignoredKeys()).isEmpty();
     assertThat(app.notices()).containsExactly(baseImageNotice("vllm/vllm-openai:latest"));
   }
@@ -87,7 +89,8 @@ class SeedConfigTest {
         Map.of(),
         List.of("hf_access_token"),
         true,
-        Duration.ofSeconds(300)));
+        Duration.ofSeconds(300),
+        WebSocketSpec.DEFAULTS));
     assertThat(app.ignoredKeys()).isEmpty();
     assertThat(app.notices()).containsExactly(baseImageNotice("vllm/vllm-openai:latest"));
   }
@@ -111,7 +114,8 @@ class SeedConfigTest {
         Map.of(),
         List.of(),
         true,
-        Duration.ofSeconds(300)));
+        Duration.ofSeconds(300),
+        WebSocketSpec.DEFAULTS));
     assertThat(app.ignoredKeys()).isEmpty();
     assertThat(app.notices()).containsExactly(
         "environment_variables.hf_access_token is null and is not set: give it a value, or declare it under secrets"

@@ -109,7 +109,8 @@ class AppObjectsTest {
   void PORT_from_the_config_gives_way_to_the_runtime_port_that_probes_and_routing_use() {
     AppSpec spec = SeedApps.cerebriumWithoutEndpoints();
     AppSpec withPort = new AppSpec(spec.id(), spec.format(), spec.runtime(), spec.scaling(), spec.hardware(),
-        Map.of("PORT", "9999"), spec.secretNames(), spec.authRequired(), spec.requestTimeout());
+        Map.of("PORT", "9999"), spec.secretNames(), spec.authRequired(), spec.requestTimeout(),
+        spec.websocket());
 
     Container container = container(new AppObjects(withPort, "hello:1", SeedApps.cpuPool()));
 
@@ -381,7 +382,8 @@ class AppObjectsTest {
   void secret_name_that_is_not_a_plain_file_name_is_refused() {
     AppSpec spec = SeedApps.vllmOnL4();
     AppSpec withPath = new AppSpec(spec.id(), spec.format(), spec.runtime(), spec.scaling(), spec.hardware(),
-        spec.env(), List.of("../etc/passwd"), spec.authRequired(), spec.requestTimeout());
+        spec.env(), List.of("../etc/passwd"), spec.authRequired(), spec.requestTimeout(),
+        spec.websocket());
 
     assertThatThrownBy(() -> new AppObjects(withPath, VLLM_IMAGE, SeedApps.gkeL4Pool()))
         .isInstanceOf(IllegalArgumentException.class)

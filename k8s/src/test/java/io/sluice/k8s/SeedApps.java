@@ -10,6 +10,7 @@ import io.sluice.config.RuntimeSpec;
 import io.sluice.config.ScalingMetric;
 import io.sluice.config.ScalingSpec;
 import io.sluice.config.UpstreamProtocol;
+import io.sluice.config.WebSocketSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,8 @@ final class SeedApps {
         Map.of(),
         List.of("hf_access_token"),
         true,
-        Duration.ofMinutes(10));
+        Duration.ofMinutes(10),
+        WebSocketSpec.DEFAULTS);
   }
 
   /** A Cerebrium custom runtime with an {@code entrypoint} and no health or ready endpoint, on CPUs. */
@@ -60,7 +62,8 @@ final class SeedApps {
         Map.of("LOG_LEVEL", "debug", "APP_MODE", "fast"),
         List.of(),
         false,
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(60),
+        WebSocketSpec.DEFAULTS);
   }
 
   /** A large model on two H100s. */
@@ -80,7 +83,8 @@ final class SeedApps {
         Map.of(),
         List.of("hf_access_token", "wandb-key"),
         true,
-        Duration.ofMinutes(10));
+        Duration.ofMinutes(10),
+        WebSocketSpec.DEFAULTS);
   }
 
   static NodePool gkeL4Pool() {

@@ -19,6 +19,7 @@ import io.sluice.config.RuntimeSpec;
 import io.sluice.config.ScalingMetric;
 import io.sluice.config.ScalingSpec;
 import io.sluice.config.UpstreamProtocol;
+import io.sluice.config.WebSocketSpec;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.HeldRequest;
 import io.sluice.dataplane.routing.NodeDrain;
@@ -398,6 +399,7 @@ class AppSeriesTest {
             Optional.empty(), UpstreamProtocol.HTTP1),
         new ScalingSpec(0, 1, 1, ScalingMetric.CONCURRENCY_UTILIZATION, 1, 1, 0, Duration.ofSeconds(60),
             Duration.ofSeconds(60), Duration.ofSeconds(60)),
-        HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30));
+        HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30),
+        WebSocketSpec.DEFAULTS);
   }
 }

@@ -11,6 +11,7 @@ import io.sluice.config.RuntimeSpec;
 import io.sluice.config.ScalingMetric;
 import io.sluice.config.ScalingSpec;
 import io.sluice.config.UpstreamProtocol;
+import io.sluice.config.WebSocketSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,8 @@ class AppDirectoryTest {
             Optional.ofNullable(predictPath), UpstreamProtocol.HTTP1),
         new ScalingSpec(0, 1, hardLimit, ScalingMetric.CONCURRENCY_UTILIZATION, 1, 1, 0, Duration.ofSeconds(60),
             Duration.ofSeconds(60), Duration.ofSeconds(60)),
-        HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30));
+        HardwareSpec.CPU_DEFAULT, Map.of(), List.of(), true, Duration.ofSeconds(30),
+        WebSocketSpec.DEFAULTS);
   }
 
   @BeforeAll
