@@ -244,7 +244,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _websocket(self, path):
         """A WebSocket echo (RFC 6455, standard library only): first a JSON hello saying who answered and what it was
-        sent, then every frame back as it came (opcode and FIN kept), pings answered, a close frame echoed."""
+        sent, then every frame back as it came (opcode and FIN kept), pings answered, a close frame echoed with its
+        code and reason. Two text messages are commands rather than echoed: "!close CODE REASON" closes the socket
+        from this side, "!ping DATA" pings the client and says "pong DATA" when its pong comes. /stats counts the open
+        sockets and shows how the last one ended (the close code and reason it got, or "eof")."""
         key = self.headers.get("Sec-WebSocket-Key")
         if not key or self.headers.get("Upgrade", "").lower() != "websocket":
             return self._send(400, {"error": "not a WebSocket handshake"})
@@ -255,20 +258,44 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Sec-WebSocket-Accept", accept.decode())
         self.end_headers()
         self.close_connection = True
-        hello = {"replica": REPLICA, "path": path, "headers": {k.lower(): v for k, v in self.headers.items()}}
-        self._ws_write(True, 1, json.dumps(hello).encode())
-        while True:
-            frame = self._ws_read()
-            if frame is None:
-                return
-            fin, opcode, payload = frame
-            if opcode == 8:
-                self._ws_write(True, 8, payload[:2])
-                return
-            if opcode == 9:
-                self._ws_write(True, 10, payload)
-            elif opcode in (0, 1, 2):
-                self._ws_write(fin, opcode, payload)
+        with lock:
+            state["websockets"] = state.get("websockets", 0) + 1
+        ended = "eof"
+        try:
+            hello = {"replica": REPLICA, "path": path, "headers": {k.lower(): v for k, v in self.headers.items()}}
+            self._ws_write(True, 1, json.dumps(hello).encode())
+            closed_here = False
+            while True:
+                frame = self._ws_read()
+                if frame is None:
+                    return
+                fin, opcode, payload = frame
+                if opcode == 8:
+                    code = struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None
+                    ended = [code, payload[2:].decode("utf-8", "replace")]
+                    if not closed_here:
+                        self._ws_write(True, 8, payload)
+                    return
+                if closed_here:
+                    continue
+                if opcode == 1 and fin and payload.startswith(b"!close "):
+                    code, _, reason = payload[len(b"!close "):].partition(b" ")
+                    self._ws_write(True, 8, struct.pack(">H", int(code)) + reason)
+                    closed_here = True
+                elif opcode == 1 and fin and payload.startswith(b"!ping "):
+                    self._ws_write(True, 9, payload[len(b"!ping "):])
+                elif opcode == 9:
+                    self._ws_write(True, 10, payload)
+                elif opcode == 10:
+                    self._ws_write(True, 1, b"pong " + payload)
+                elif opcode in (0, 1, 2):
+                    self._ws_write(fin, opcode, payload)
+        except OSError:
+            pass  # the peer went; how is what `ended` says
+        finally:
+            with lock:
+                state["websockets"] -= 1
+                state["websocket_last_end"] = ended
 
     def _ws_read(self):
         head = self.rfile.read(2)

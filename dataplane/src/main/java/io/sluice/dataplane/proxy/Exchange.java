@@ -443,7 +443,7 @@ final class Exchange implements ClientWork {
     up = null;
     upHandler = null;
     client.upgraded();
-    WebSocketRelay.start(this, down, channel, loop.limits().maxWebSocketMessageBytes(), extensions);
+    WebSocketRelay.start(this, loop, down, channel, route.spec().websocket(), extensions);
   }
 
   /** The WebSocket this exchange became has closed. */

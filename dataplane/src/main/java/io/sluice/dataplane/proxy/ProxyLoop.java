@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProxyLoop {
 
-  /** What the sweep checks: a client connection or stream, or an HTTP/2 connection. */
+  /** What the sweep checks: a client connection or stream, an HTTP/2 connection, or a WebSocket while open. */
   interface Swept {
     void checkTimeouts(long now);
   }
@@ -119,6 +119,11 @@ final class ProxyLoop {
   /** The project an {@code Authorization} header opens, or null. */
   String projectOf(String authorization) {
     return authenticator.projectOf(authorization, tokens, now);
+  }
+
+  /** How often the sweep runs: how far {@link #now()} may lag. */
+  long sweepNanos() {
+    return TimeUnit.MILLISECONDS.toNanos(sweepMillis);
   }
 
   /** The loop's clock as of its last sweep: coarse, and free to read. */

@@ -1,5 +1,6 @@
 package io.sluice.dataplane.proxy;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,6 +20,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.config.WebSocketSpec;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A WebSocket between a client and a replica, once the replica has answered the upgrade with 101: both connections
@@ -31,33 +34,70 @@ import io.netty.util.ReferenceCountUtil;
  * one) larger than the limit with 1009; the replica's side is then closed with 1001. Frames are never gathered into
  * messages, so memory per connection stays at one frame.
  *
+ * <p>Every close the node makes itself carries a code and a reason: a session without a frame either way for the
+ * app's idle timeout, or open for its session limit, closes both sides with 1001; a replica whose connection ends
+ * without a close frame (it died) closes the client's side with 1011; a client that goes the same way closes the
+ * replica's side with 1001. Close frames that either side sends go across as they are, code and reason.
+ *
+ * <p>Timeouts cost no timer: while open, the relay is one of the things its event loop's sweep looks at, and a frame
+ * costs one store of the loop's coarse clock. Once the node has begun closing, a side gets {@link #CLOSE_GRACE_NANOS}
+ * to take its close frame before its connection is cut.
+ *
  * <p>The socket holds its replica slot, as one request in flight, until either side closes; then the exchange that
  * upgraded it finishes.
  */
-final class WebSocketRelay {
+final class WebSocketRelay implements ProxyLoop.Swept {
+
+  private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   private final Exchange exchange;
+  private final ProxyLoop loop;
   private final Channel client;
   private final Channel replica;
   private final long maxMessageBytes;
+  private final long idleNanos;
+  private final long maxSessionSeconds;
+  private final boolean sessionLimited;
+  /** When the session reaches its length limit, if it has one. */
+  private final long sessionEndsNanos;
+  /** The loop's clock when the last frame came, either way. */
+  private long lastFrameNanos;
+  private boolean clientSentClose;
+  private boolean replicaSentClose;
+  private boolean closeSentToClient;
+  private boolean closeSentToReplica;
+  /** The node has begun closing the session itself, at {@link #closingSince}. */
+  private boolean closing;
+  private long closingSince;
   private boolean ended;
 
-  private WebSocketRelay(Exchange exchange, Channel client, Channel replica, long maxMessageBytes) {
+  private WebSocketRelay(Exchange exchange, ProxyLoop loop, Channel client, Channel replica, long maxMessageBytes,
+      WebSocketSpec spec) {
     this.exchange = exchange;
+    this.loop = loop;
     this.client = client;
     this.replica = replica;
     this.maxMessageBytes = maxMessageBytes;
+    this.idleNanos = spec.idleTimeout().toNanos();
+    this.maxSessionSeconds = spec.maxSession().toSeconds();
+    long now = System.nanoTime();
+    this.lastFrameNanos = now;
+    this.sessionLimited = spec.sessionLimited();
+    this.sessionEndsNanos = now + spec.maxSession().toNanos();
   }
 
   /**
    * Switches both connections to WebSocket frames. Called on the event loop they share, after the 101 went to the
    * client, while the replica connection's HTTP decoder has just handed over the end of the 101.
    *
+   * @param spec the app's limits; its message limit is lowered to the node's when that is lower
    * @param extensions whether the handshake agreed an extension (permessage-deflate): frames then carry reserved bits
    *     and compressed text, which are passed on unchecked
    */
-  static void start(Exchange exchange, Channel client, Channel replica, long maxMessageBytes, boolean extensions) {
-    WebSocketRelay relay = new WebSocketRelay(exchange, client, replica, maxMessageBytes);
+  static void start(Exchange exchange, ProxyLoop loop, Channel client, Channel replica, WebSocketSpec spec,
+      boolean extensions) {
+    long maxMessageBytes = spec.maxMessageBytes(loop.limits().maxWebSocketMessageBytes());
+    WebSocketRelay relay = new WebSocketRelay(exchange, loop, client, replica, maxMessageBytes, spec);
     int maxFrame = (int) Math.min(Integer.MAX_VALUE, maxMessageBytes);
     // The encoders go first: the decoders and the UTF-8 check write their close frames from where they sit, and
     // those writes only pass the handlers in front of them.
@@ -72,7 +112,7 @@ final class WebSocketRelay {
       down.addAfter(last, "ws-utf8", new Utf8FrameValidator(true));
       last = "ws-utf8";
     }
-    down.addAfter(last, "ws-relay", relay.new Side(replica, true));
+    down.addAfter(last, "ws-relay", relay.new Side(true));
     down.remove(ClientConnection.class);
     down.remove(codec);
 
@@ -82,25 +122,81 @@ final class WebSocketRelay {
     up.addAfter("ws-encoder", "ws-decoder", new WebSocket13FrameDecoder(WebSocketDecoderConfig.newBuilder()
         .expectMaskedFrames(false).allowExtensions(true).maxFramePayloadLength(Integer.MAX_VALUE)
         .closeOnProtocolViolation(true).build()));
-    up.addAfter("ws-decoder", "ws-relay", relay.new Side(client, false));
+    up.addAfter("ws-decoder", "ws-relay", relay.new Side(false));
     up.remove(UpstreamHandler.class);
     // Removed last: bytes the replica sent right behind its 101 go on to the frame decoder.
     up.remove(upCodec);
+    loop.opened(relay);
+    if (!client.isActive() || !replica.isActive()) {
+      // One side went during the switch, before its handler could hear of it.
+      client.close();
+      replica.close();
+      relay.end();
+      loop.closed(relay);
+      return;
+    }
     client.config().setAutoRead(true);
     replica.config().setAutoRead(true);
+  }
+
+  /** Closes the session when it has been idle or open too long, and cuts sides that do not take their close. */
+  @Override
+  public void checkTimeouts(long now) {
+    if (closing) {
+      if (now - closingSince > CLOSE_GRACE_NANOS) {
+        client.close();
+        replica.close();
+      }
+      return;
+    }
+    // The clock a frame was stamped with lags by up to one sweep: the session has surely been idle once the gap
+    // exceeds the timeout by a sweep.
+    if (now - lastFrameNanos > idleNanos + loop.sweepNanos()) {
+      closeBoth("idle timeout");
+    } else if (sessionLimited && now - sessionEndsNanos >= 0) {
+      closeBoth("session limit of " + maxSessionSeconds + " s reached");
+    }
+  }
+
+  private void closeBoth(String reason) {
+    close(client, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, reason);
+    close(replica, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, reason);
+  }
+
+  /**
+   * Sends one side the node's own close frame, once, then ends its connection when the frame is written (or when the
+   * sweep finds it still unwritten after the grace).
+   */
+  private void close(Channel side, WebSocketCloseStatus status, String reason) {
+    if (!closing) {
+      closing = true;
+      closingSince = loop.now();
+    }
+    boolean toClient = side == client;
+    if (toClient ? closeSentToClient : closeSentToReplica) {
+      return;
+    }
+    if (toClient) {
+      closeSentToClient = true;
+    } else {
+      closeSentToReplica = true;
+    }
+    if (side.isActive()) {
+      side.writeAndFlush(new CloseWebSocketFrame(status, reason)).addListener(ChannelFutureListener.CLOSE);
+    }
   }
 
   /** One direction: frames read on this side are written to the other. */
   private final class Side extends ChannelInboundHandlerAdapter {
 
-    private final Channel other;
     private final boolean fromClient;
+    private final Channel other;
     private long messageBytes;
     private boolean flushPending;
 
-    Side(Channel other, boolean fromClient) {
-      this.other = other;
+    Side(boolean fromClient) {
       this.fromClient = fromClient;
+      this.other = fromClient ? replica : client;
     }
 
     @Override
@@ -109,20 +205,33 @@ final class WebSocketRelay {
         ReferenceCountUtil.release(msg);
         return;
       }
+      lastFrameNanos = loop.now();
+      if (closing) {
+        // The node is closing the session: what still comes (a side's answer to the node's close) goes nowhere.
+        frame.release();
+        return;
+      }
       if (fromClient && tooLarge(frame)) {
         frame.release();
-        ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.MESSAGE_TOO_BIG,
-            "message larger than " + maxMessageBytes + " bytes")).addListener(ChannelFutureListener.CLOSE);
-        goAway(other);
+        close(client, WebSocketCloseStatus.MESSAGE_TOO_BIG, "message larger than " + maxMessageBytes + " bytes");
+        close(replica, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "the client sent a message over the limit");
+        return;
+      }
+      if (frame instanceof CloseWebSocketFrame) {
+        // The other side answers with its own close frame, then the replica or the client ends the connection.
+        if (fromClient) {
+          clientSentClose = true;
+          closeSentToReplica = true;
+        } else {
+          replicaSentClose = true;
+          closeSentToClient = true;
+        }
+        other.writeAndFlush(frame, other.voidPromise());
+        flushPending = false;
         return;
       }
       other.write(frame, other.voidPromise());
       flushPending = true;
-      if (frame instanceof CloseWebSocketFrame) {
-        // The other side answers with its own close frame, then the replica or the client ends the connection.
-        other.flush();
-        flushPending = false;
-      }
       if (!other.isWritable()) {
         ctx.channel().config().setAutoRead(false);
       }
@@ -157,28 +266,42 @@ final class WebSocketRelay {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (other.isActive()) {
-        other.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      boolean closedProperly = fromClient ? clientSentClose : replicaSentClose;
+      if (!closing && !closedProperly) {
+        // Gone without a close frame: a replica that died, a client whose network went.
+        if (fromClient) {
+          close(replica, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "client went away");
+        } else {
+          close(client, WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "replica connection lost");
+        }
+      } else if (other.isActive()) {
+        // What is queued for the other side (a close frame, say) goes out first.
+        other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       }
       end();
+      if (!client.isActive() && !replica.isActive()) {
+        loop.closed(WebSocketRelay.this);
+      }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (!(cause instanceof CorruptedWebSocketFrameException)) {
+      if (!(cause instanceof CorruptedWebSocketFrameException violation)) {
+        // A reset or another I/O error: the connection is over, and channelInactive tells the other side.
         ctx.close();
+        return;
       }
-      // Else a protocol violation: the decoder has sent this side its close frame (1002, 1007 or 1009) and closes it
-      // once that is written.
-      goAway(other);
-    }
-  }
-
-  /** Tells one side the other has gone (1001), then closes it. */
-  private void goAway(Channel side) {
-    if (side.isActive()) {
-      side.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "peer went away"))
-          .addListener(ChannelFutureListener.CLOSE);
+      // A protocol violation: the decoder has sent this side its close frame (1002, 1007 or 1009) and closes it once
+      // that is written.
+      if (fromClient) {
+        boolean tooBig = violation.closeStatus() == WebSocketCloseStatus.MESSAGE_TOO_BIG;
+        close(replica, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
+            tooBig ? "the client sent a message over the limit" : "the client broke the WebSocket protocol");
+        closeSentToClient = true;
+      } else {
+        close(client, WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "the replica broke the WebSocket protocol");
+        closeSentToReplica = true;
+      }
     }
   }
 

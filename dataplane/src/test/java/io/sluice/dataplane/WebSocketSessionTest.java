@@ -1,0 +1,405 @@
+package io.sluice.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.config.ClientLimits;
+import io.sluice.dataplane.apps.DeployedApp;
+import io.sluice.dataplane.support.Configs;
+import io.sluice.dataplane.support.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A WebSocket session's life through a live node to real replicas: the app's own limits (idle time, session length,
+ * message size) close it with a code and a reason on both sides; a replica that dies or a client that vanishes closes
+ * the other side; control frames and close codes pass both ways. The same echoes and closes are checked with the npm
+ * {@code ws} client as well as Java's.
+ */
+class WebSocketSessionTest {
+
+  private static final long NODE_MAX_MESSAGE = 2L << 20;
+  private static final Path WS_CLIENT_SOURCE = Path.of("src", "test", "ws-client");
+  private static final Path WS_CLIENT = Path.of("target", "ws-client").toAbsolutePath();
+
+  @TempDir
+  static Path temp;
+
+  static TestNode node;
+  static DeployedApp echo;
+  static DeployedApp strict;
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    node = TestNode.start(TestNode.options(temp.resolve("state"))
+        .limits(ClientLimits.defaults().withMaxWebSocketMessageBytes(NODE_MAX_MESSAGE)).build());
+    // Asks for more than the node allows: the node's limit holds.
+    echo = node.deployAndAwaitReady(TestNode.appFolder(temp, "echo", "cerebrium.toml",
+        Configs.cerebrium("echo", 1, 0, "[sluice]\nwebsocket_max_message_bytes = 8388608\n")));
+    strict = node.deployAndAwaitReady(TestNode.appFolder(temp, "strict", "config.yaml", Configs.truss("strict", """
+        runtime:
+          predict_concurrency: 8
+        autoscaling_settings:
+          min_replica: 1
+        sluice:
+          websocket_idle_timeout: 1
+          websocket_max_session: 3
+          websocket_max_message_bytes: 1024
+        """)));
+  }
+
+  @AfterAll
+  static void stopNode() throws Exception {
+    node.close();
+  }
+
+  record Closed(int code, String reason) {}
+
+  /** What a Java client receives: whole messages, pongs, and the close. */
+  static final class Listener implements WebSocket.Listener {
+    final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
+    final BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
+    final CompletableFuture<Closed> closed = new CompletableFuture<>();
+    private final StringBuilder text = new StringBuilder();
+    private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+
+    @Override
+    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+      text.append(data);
+      if (last) {
+        messages.add(text.toString());
+        text.setLength(0);
+      }
+      socket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
+      byte[] bytes = new byte[data.remaining()];
+      data.get(bytes);
+      binary.write(bytes, 0, bytes.length);
+      if (last) {
+        messages.add(binary.toByteArray());
+        binary.reset();
+      }
+      socket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket socket, ByteBuffer message) {
+      pongs.add(StandardCharsets.UTF_8.decode(message).toString());
+      socket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
+      closed.complete(new Closed(statusCode, reason));
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket socket, Throwable error) {
+      closed.completeExceptionally(error);
+    }
+
+    Object next() throws InterruptedException {
+      Object message = messages.poll(10, TimeUnit.SECONDS);
+      assertThat(message).as("a message within 10 s").isNotNull();
+      return message;
+    }
+
+    Closed closed() throws Exception {
+      return closed.get(15, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Opens a socket to the app's echo and takes the replica's hello. */
+  private static WebSocket open(String app, Listener listener) throws Exception {
+    WebSocket socket = node.http().newWebSocketBuilder().header("Authorization", "Bearer " + node.apiKey())
+        .buildAsync(URI.create(wsUrl(app)), listener).get(10, TimeUnit.SECONDS);
+    assertThat(new JsonObject((String) listener.next()).getString("path")).isEqualTo("/ws");
+    return socket;
+  }
+
+  private static String wsUrl(String app) {
+    return "ws://127.0.0.1:" + node.node().publicPort() + "/v4/local/" + app + "/ws";
+  }
+
+  /** The replica's own count of open sockets and how its last one ended. */
+  private static JsonObject stats(String app) throws Exception {
+    HttpResponse<String> answer = node.get("/v4/local/" + app + "/stats");
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    return new JsonObject(answer.body());
+  }
+
+  private static void awaitReplicaSawEnd(String app, Object lastEnd) {
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      JsonObject stats = stats(app);
+      assertThat(stats.getInteger("websockets")).isZero();
+      assertThat(stats.getValue("websocket_last_end")).isEqualTo(lastEnd);
+    });
+  }
+
+  private static void awaitNoneInFlight(DeployedApp app) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> app.route().onReplicas() == 0);
+  }
+
+  // --- The app's limits ----------------------------------------------------------------------------------------------
+
+  @Test
+  void a_socket_without_a_frame_for_the_apps_idle_timeout_is_closed_1001_on_both_sides() throws Exception {
+    Listener listener = new Listener();
+    open("strict", listener);
+    long quietSince = System.nanoTime();
+
+    assertThat(listener.closed()).isEqualTo(new Closed(1001, "idle timeout"));
+    assertThat(Duration.ofNanos(System.nanoTime() - quietSince)).isBetween(Duration.ofMillis(900),
+        Duration.ofSeconds(3));
+    awaitReplicaSawEnd("strict", new JsonArray().add(1001).add("idle timeout"));
+    awaitNoneInFlight(strict);
+  }
+
+  @Test
+  void a_session_past_the_apps_limit_is_closed_1001_even_while_busy() throws Exception {
+    Listener listener = new Listener();
+    WebSocket socket = open("strict", listener);
+    long opened = System.nanoTime();
+
+    int sent = 0;
+    while (!listener.closed.isDone() && System.nanoTime() - opened < TimeUnit.SECONDS.toNanos(10)) {
+      socket.sendText("tick " + sent++, true);
+      Thread.sleep(250);
+    }
+
+    assertThat(listener.closed()).isEqualTo(new Closed(1001, "session limit of 3 s reached"));
+    assertThat(Duration.ofNanos(System.nanoTime() - opened)).isBetween(Duration.ofSeconds(3), Duration.ofSeconds(5));
+    assertThat(listener.messages).as("echoes while it lasted").hasSizeGreaterThan(5);
+    awaitReplicaSawEnd("strict", new JsonArray().add(1001).add("session limit of 3 s reached"));
+    awaitNoneInFlight(strict);
+  }
+
+  @Test
+  void a_message_over_the_apps_limit_closes_1009_and_one_at_the_limit_passes() throws Exception {
+    Listener listener = new Listener();
+    WebSocket socket = open("strict", listener);
+    byte[] atLimit = new byte[1024];
+    new Random(1).nextBytes(atLimit);
+
+    socket.sendBinary(ByteBuffer.wrap(atLimit), true).get(5, TimeUnit.SECONDS);
+    assertThat((byte[]) listener.next()).isEqualTo(atLimit);
+    socket.sendBinary(ByteBuffer.wrap(new byte[1025]), true).get(5, TimeUnit.SECONDS);
+
+    // One frame over the limit: Netty's decoder says so in its own words.
+    assertThat(listener.closed()).isEqualTo(new Closed(1009, "Max frame length of 1024 has been exceeded."));
+    awaitReplicaSawEnd("strict", new JsonArray().add(1001).add("the client sent a message over the limit"));
+
+    Listener fragmented = new Listener();
+    WebSocket inParts = open("strict", fragmented);
+    inParts.sendBinary(ByteBuffer.wrap(new byte[600]), false).get(5, TimeUnit.SECONDS);
+    inParts.sendBinary(ByteBuffer.wrap(new byte[600]), true).get(5, TimeUnit.SECONDS);
+
+    assertThat(fragmented.closed()).isEqualTo(new Closed(1009, "message larger than 1024 bytes"));
+    awaitReplicaSawEnd("strict", new JsonArray().add(1001).add("the client sent a message over the limit"));
+    awaitNoneInFlight(strict);
+  }
+
+  @Test
+  void an_app_cannot_raise_the_nodes_message_limit() throws Exception {
+    Listener listener = new Listener();
+    WebSocket socket = open("echo", listener);
+
+    socket.sendBinary(ByteBuffer.wrap(new byte[(int) NODE_MAX_MESSAGE + 1]), true);
+
+    assertThat(listener.closed())
+        .isEqualTo(new Closed(1009, "Max frame length of " + NODE_MAX_MESSAGE + " has been exceeded."));
+    awaitNoneInFlight(echo);
+  }
+
+  // --- Either side going away ----------------------------------------------------------------------------------------
+
+  @Test
+  void a_replica_that_dies_closes_the_clients_socket_with_1011() throws Exception {
+    DeployedApp doomed = node.deployAndAwaitReady(TestNode.appFolder(temp, "doomed", "cerebrium.toml",
+        Configs.cerebrium("doomed", 1, 0, "")));
+    Listener listener = new Listener();
+    WebSocket socket = open("doomed", listener);
+    socket.sendText("before", true).get(5, TimeUnit.SECONDS);
+    assertThat(listener.next()).isEqualTo("before");
+
+    // Killed outright: its sockets end without a close frame.
+    ProcessHandle.of(stats("doomed").getLong("pid")).orElseThrow().destroyForcibly();
+
+    assertThat(listener.closed()).isEqualTo(new Closed(1011, "replica connection lost"));
+    awaitNoneInFlight(doomed);
+  }
+
+  @Test
+  void a_client_that_vanishes_has_its_replica_side_closed_with_1001() throws Exception {
+    for (boolean reset : List.of(false, true)) {
+      Socket raw = rawSocket("echo");
+      await().atMost(Duration.ofSeconds(10)).until(() -> stats("echo").getInteger("websockets") == 1);
+      if (reset) {
+        raw.setSoLinger(true, 0);
+      }
+      raw.close();
+
+      awaitReplicaSawEnd("echo", new JsonArray().add(1001).add("client went away"));
+      awaitNoneInFlight(echo);
+    }
+  }
+
+  // --- Frames both ways ----------------------------------------------------------------------------------------------
+
+  @Test
+  void pings_and_pongs_pass_both_ways() throws Exception {
+    Listener listener = new Listener();
+    WebSocket socket = open("echo", listener);
+
+    socket.sendPing(ByteBuffer.wrap("from the client".getBytes(StandardCharsets.UTF_8))).get(5, TimeUnit.SECONDS);
+    assertThat(listener.pongs.poll(10, TimeUnit.SECONDS)).isEqualTo("from the client");
+    // The replica pings; Java's client answers with a pong, which the replica reports.
+    socket.sendText("!ping from the replica", true).get(5, TimeUnit.SECONDS);
+    assertThat(listener.next()).isEqualTo("pong from the replica");
+
+    socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+    assertThat(listener.closed().code()).isEqualTo(WebSocket.NORMAL_CLOSURE);
+  }
+
+  @Test
+  void close_codes_and_reasons_pass_both_ways() throws Exception {
+    Listener fromClient = new Listener();
+    WebSocket socket = open("echo", fromClient);
+    socket.sendClose(4000, "client done").get(5, TimeUnit.SECONDS);
+    // The replica got the client's code and reason, and its answer (the same) came back.
+    assertThat(fromClient.closed()).isEqualTo(new Closed(4000, "client done"));
+    awaitReplicaSawEnd("echo", new JsonArray().add(4000).add("client done"));
+
+    Listener fromReplica = new Listener();
+    open("echo", fromReplica).sendText("!close 4001 server done", true).get(5, TimeUnit.SECONDS);
+    assertThat(fromReplica.closed()).isEqualTo(new Closed(4001, "server done"));
+    awaitNoneInFlight(echo);
+  }
+
+  @Test
+  void a_one_mebibyte_message_is_echoed_whole() throws Exception {
+    Listener listener = new Listener();
+    WebSocket socket = open("echo", listener);
+    byte[] mebibyte = new byte[1 << 20];
+    new Random(7).nextBytes(mebibyte);
+
+    socket.sendBinary(ByteBuffer.wrap(mebibyte), true).get(10, TimeUnit.SECONDS);
+
+    assertThat((byte[]) listener.next()).isEqualTo(mebibyte);
+    socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+    listener.closed();
+  }
+
+  // --- A client no one here wrote ------------------------------------------------------------------------------------
+
+  @Test
+  void the_npm_ws_client_sees_the_same_echoes_and_close_codes() throws Exception {
+    installWsClient();
+    Process client = new ProcessBuilder("node", WS_CLIENT.resolve("client.mjs").toString(), wsUrl("echo"),
+        wsUrl("strict"), node.apiKey()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(client.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    assertThat(client.exitValue()).as(out).isZero();
+
+    JsonObject seen = new JsonObject(out.strip());
+    assertThat(seen.getJsonObject("hello").getString("path")).isEqualTo("/ws");
+    assertThat(seen.getString("text")).isEqualTo("hello from ws");
+    assertThat(seen.getBoolean("mebibyteEchoed")).isTrue();
+    assertThat(seen.getString("pong")).isEqualTo("from ws");
+    assertThat(seen.getString("replicaPing")).isEqualTo("pong from the replica");
+    assertThat(seen.getJsonArray("clientClose")).isEqualTo(new JsonArray().add(4000).add("client done"));
+    assertThat(seen.getJsonArray("replicaClose")).isEqualTo(new JsonArray().add(4001).add("server done"));
+    assertThat(seen.getJsonArray("tooBig").getInteger(0)).isEqualTo(1009);
+    assertThat(seen.getJsonArray("idle")).isEqualTo(new JsonArray().add(1001).add("idle timeout"));
+    assertThat(seen.getLong("idleMillis")).isBetween(900L, 3000L);
+    awaitNoneInFlight(echo);
+    awaitNoneInFlight(strict);
+  }
+
+  /** The ws package, installed from the lock file into target/ once (again when the lock file changes). */
+  private static void installWsClient() throws Exception {
+    Files.createDirectories(WS_CLIENT);
+    for (String file : List.of("package.json", "client.mjs")) {
+      Files.copy(WS_CLIENT_SOURCE.resolve(file), WS_CLIENT.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+    }
+    Path lock = WS_CLIENT.resolve("package-lock.json");
+    byte[] wanted = Files.readAllBytes(WS_CLIENT_SOURCE.resolve("package-lock.json"));
+    if (Files.exists(WS_CLIENT.resolve("node_modules/ws/package.json")) && Files.exists(lock)
+        && java.util.Arrays.equals(Files.readAllBytes(lock), wanted)) {
+      return;
+    }
+    Files.write(lock, wanted);
+    Process npm;
+    try {
+      npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(WS_CLIENT.toFile())
+          .redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new AssertionError("node and npm are needed for the ws client (`.ci/run` installs them: apt-get install "
+          + "nodejs npm)", e);
+    }
+    String log = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(npm.waitFor(180, TimeUnit.SECONDS)).as("npm ci within 3 minutes").isTrue();
+    assertThat(npm.exitValue()).as("npm ci: " + log).isZero();
+  }
+
+  // --- A raw client, to vanish without a close frame -----------------------------------------------------------------
+
+  private static Socket rawSocket(String app) throws IOException {
+    Socket socket = new Socket("127.0.0.1", node.node().publicPort());
+    socket.setSoTimeout(10_000);
+    socket.getOutputStream().write(("GET /v4/local/" + app + "/ws HTTP/1.1\r\nHost: a\r\n" + node.authLine()
+        + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    InputStream in = socket.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("closed during the handshake: " + head);
+      }
+      head.append((char) b);
+    }
+    assertThat(head.toString()).startsWith("HTTP/1.1 101 ");
+    // The replica's hello, read so that closing the socket sends a FIN (unread bytes would make it a reset).
+    DataInputStream frames = new DataInputStream(in);
+    frames.readUnsignedByte();
+    int length = frames.readUnsignedByte() & 0x7F;
+    if (length == 126) {
+      length = frames.readUnsignedShort();
+    }
+    frames.readFully(new byte[length]);
+    return socket;
+  }
+}
