@@ -3,6 +3,8 @@ package io.sluice.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.hazelcast.map.IMap;
+import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.apps.DeployedApp;
 import io.sluice.dataplane.support.Configs;
@@ -38,8 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A WebSocket session's life through a live node to real replicas: the app's own limits (idle time, session length,
  * message size) close it with a code and a reason on both sides; a replica that dies or a client that vanishes closes
- * the other side; control frames and close codes pass both ways. The same echoes and closes are checked with the npm
- * {@code ws} client as well as Java's.
+ * the other side; control frames and close codes pass both ways; a replica that is scaled down or undeployed keeps
+ * its open sessions up to the app's grace period. The same echoes and closes are checked with the npm {@code ws}
+ * client as well as Java's.
  */
 class WebSocketSessionTest {
 
@@ -372,6 +375,90 @@ class WebSocketSessionTest {
     String log = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(npm.waitFor(180, TimeUnit.SECONDS)).as("npm ci within 3 minutes").isTrue();
     assertThat(npm.exitValue()).as("npm ci: " + log).isZero();
+  }
+
+  // --- Scale-down and undeploy ---------------------------------------------------------------------------------------
+
+  @Test
+  void a_replica_ordered_to_stop_keeps_its_open_socket_until_the_socket_closes() throws Exception {
+    DeployedApp app = node.deployAndAwaitReady(TestNode.appFolder(temp, "draining", "cerebrium.toml",
+        withGracePeriod("draining", 30)));
+    Listener listener = new Listener();
+    WebSocket socket = open("draining", listener);
+    long pid = stats("draining").getLong("pid");
+    ReplicaId replica = app.route().readyReplicas().get(0).id();
+
+    // What the app's decider writes to scale down, as a decider on another node of the fleet writes it: a stop order
+    // on the replica's entry in the fleet's registry (FleetReplicaRegistry.orderStop).
+    IMap<String, String> registry =
+        node.node().fleet().clusterManager().getHazelcastInstance().getMap("sluice.replicas");
+    JsonObject placed = new JsonObject(registry.get(replica.toString()));
+    registry.set(replica.toString(), placed.put("order", "STOP").put("by", "a-decider-elsewhere").encode());
+    await().atMost(Duration.ofSeconds(10)).until(() -> app.drainingNames().contains(replica.name()));
+
+    long ordered = System.nanoTime();
+    while (System.nanoTime() - ordered < TimeUnit.SECONDS.toNanos(2)) {
+      socket.sendText("still here", true).get(5, TimeUnit.SECONDS);
+      assertThat(listener.next()).isEqualTo("still here");
+      Thread.sleep(200);
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+
+    socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    assertThat(listener.closed()).isEqualTo(new Closed(WebSocket.NORMAL_CLOSURE, "done"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+  }
+
+  @Test
+  void undeploy_waits_for_an_open_socket_up_to_the_grace_period() throws Exception {
+    DeployedApp app = node.deployAndAwaitReady(TestNode.appFolder(temp, "leaving", "cerebrium.toml",
+        withGracePeriod("leaving", 3)));
+    Listener listener = new Listener();
+    WebSocket socket = open("leaving", listener);
+    long pid = stats("leaving").getLong("pid");
+
+    long asked = System.nanoTime();
+    CompletableFuture<HttpResponse<String>> undeployed = CompletableFuture.supplyAsync(() -> {
+      try {
+        return node.admin("DELETE", "/v1/apps/local/leaving", null);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.get("/v4/local/leaving/stats").statusCode() == 404);
+
+    socket.sendText("still here", true).get(5, TimeUnit.SECONDS);
+    assertThat(listener.next()).isEqualTo("still here");
+    assertThat(undeployed).isNotDone();
+
+    // Past the grace period the replica is stopped, socket or not: its end reaches the client as a lost replica.
+    assertThat(listener.closed()).isEqualTo(new Closed(1011, "replica connection lost"));
+    assertThat(Duration.ofNanos(System.nanoTime() - asked)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+    assertThat(undeployed.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    awaitNoneInFlight(app);
+  }
+
+  private static String withGracePeriod(String name, int graceSeconds) {
+    return """
+        [cerebrium.deployment]
+        name = "%s"
+
+        [cerebrium.runtime.custom]
+        port = 5000
+        entrypoint = ["python3", "main.py", "--port", "5000"]
+        healthcheck_endpoint = "/health"
+        readycheck_endpoint = "/ready"
+
+        [cerebrium.scaling]
+        min_replicas = 1
+        max_replicas = 2
+        replica_concurrency = 8
+        response_grace_period = %d
+
+        [cerebrium.environment_variables]
+        WARMUP_SECONDS = "0"
+        """.formatted(name, graceSeconds);
   }
 
   // --- A raw client, to vanish without a close frame -----------------------------------------------------------------

@@ -20,6 +20,7 @@ import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.RoutedReplica;
 import io.sluice.dataplane.secrets.SecretStore;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
@@ -305,7 +306,10 @@ public final class AppDeployer {
     registry.update(status, generation);
   }
 
-  /** Removes an app from the whole fleet: it stops being routed at once, then its replicas are stopped. */
+  /**
+   * Removes an app from the whole fleet: it stops being routed at once, then its replicas are stopped once the requests
+   * and WebSockets they already have are done (up to the app's response grace period).
+   */
   public Future<Void> undeploy(AppId id) {
     DeployedApp app = apps.get(id);
     if (app == null) {
@@ -324,12 +328,19 @@ public final class AppDeployer {
     return stopReplicas(app);
   }
 
-  /** Stops the replicas of this deploy that run on this node; each node stops its own. */
+  /**
+   * Stops the replicas of this deploy that run on this node, each once no node has requests in flight on it (an open
+   * WebSocket is one), up to the app's {@code response_grace_period}, as a scale-down does; each node stops its own.
+   */
   private Future<Void> stopReplicas(DeployedApp app) {
+    long deadline = System.nanoTime() + app.spec().scaling().responseGracePeriod().toNanos();
     List<Future<Void>> stops = new ArrayList<>();
     runningHere.forEach((id, generation) -> {
       if (id.app().equals(app.spec().id()) && generation == app.generation()) {
-        stops.add(Future.fromCompletionStage(provider.stop(id, stopGrace)));
+        Promise<Void> stopped = Promise.promise();
+        awaitIdle(id, app.routed(id), deadline,
+            () -> Future.fromCompletionStage(provider.stop(id, stopGrace)).onComplete(stopped));
+        stops.add(stopped.future());
       }
     });
     return Future.join(stops).mapEmpty();
