@@ -298,8 +298,19 @@ function showRequest(record) {
         transfer: fmt.ms(record.transfer_ms), replica: record.replica, node: record.node,
         'bytes in': record.bytes_in, 'bytes out': record.bytes_out, caller: record.caller, run: record.run_id,
         error: record.error, traceparent: record.traceparent,
-      })));
+      })),
+    record.payload ? [payloadPart('Request', record.payload.request), payloadPart('Answer', record.payload.response)]
+      : el('p', { class: 'muted' }, 'Bodies are not kept for this app (its config can turn payload capture on).'));
   document.getElementById('detail').showModal();
+}
+
+function payloadPart(title, part) {
+  if (!part) return null;
+  const body = part.binary ? el('p', { class: 'muted' }, `binary body, ${part.body_bytes} bytes`)
+    : el('pre', { class: 'logs' }, part.body + (part.truncated ? `\n… (${part.body_bytes} bytes in all)` : ''));
+  return el('div', { class: 'payload' }, el('h2', {}, title),
+    table([{ title: 'header', value: ([k]) => k }, { title: 'value', value: ([, v]) => v }],
+      Object.entries(part.headers || {})), body);
 }
 
 // --- Routing -----------------------------------------------------------------------------------------------------------

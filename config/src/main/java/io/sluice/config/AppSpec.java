@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param authRequired false when the config disables auth for this app (Cerebrium {@code disable_auth = true})
  * @param requestTimeout how long the node waits for a replica's response (or its next bytes) before answering 504
  * @param websocket the limits of the app's WebSocket sessions
+ * @param capture whether the start of the app's bodies is kept with its request records
  */
 public record AppSpec(
     AppId id,
@@ -24,7 +25,8 @@ public record AppSpec(
     List<String> secretNames,
     boolean authRequired,
     Duration requestTimeout,
-    WebSocketSpec websocket) {
+    WebSocketSpec websocket,
+    PayloadCapture capture) {
 
   public AppSpec {
     Objects.requireNonNull(id, "id");
@@ -39,11 +41,20 @@ public record AppSpec(
       throw new IllegalArgumentException("requestTimeout: " + requestTimeout + " (expected: > 0)");
     }
     Objects.requireNonNull(websocket, "websocket");
+    Objects.requireNonNull(capture, "capture");
+  }
+
+  /** An app that keeps no bodies with its records. */
+  public AppSpec(AppId id, ConfigFormat format, RuntimeSpec runtime, ScalingSpec scaling, HardwareSpec hardware,
+      Map<String, String> env, List<String> secretNames, boolean authRequired, Duration requestTimeout,
+      WebSocketSpec websocket) {
+    this(id, format, runtime, scaling, hardware, env, secretNames, authRequired, requestTimeout, websocket,
+        PayloadCapture.OFF);
   }
 
   /** The same app under another id (deploy with {@code --project}/{@code --name}). */
   public AppSpec withId(AppId newId) {
     return new AppSpec(newId, format, runtime, scaling, hardware, env, secretNames, authRequired, requestTimeout,
-        websocket);
+        websocket, capture);
   }
 }

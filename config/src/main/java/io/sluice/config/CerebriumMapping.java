@@ -64,12 +64,13 @@ final class CerebriumMapping {
     Map<String, String> env = EnvironmentVariables.read(cerebrium.table("environment_variables"));
     Duration requestTimeout = SluiceExtension.requestTimeout(root);
     WebSocketSpec websocket = SluiceExtension.websocket(root);
+    PayloadCapture capture = SluiceExtension.capture(root);
 
     root.reportUnknownKeys();
     findings.throwIfAny(file);
     AppSpec spec = new AppSpec(new AppId(AppId.DEFAULT_PROJECT, name), ConfigFormat.CEREBRIUM_TOML, runtime, scaling,
         hardware, env, List.of(), !disableAuth && !SluiceExtension.authDisabled(root), requestTimeout,
-        websocket);
+        websocket, capture);
     return findings.loaded(spec, file);
   }
 

@@ -38,6 +38,16 @@ final class SluiceExtension {
   }
 
   /**
+   * {@code capture_payloads} and {@code capture_payload_bytes}: keep the start of the app's request and response
+   * bodies with its request records (redacted), for the dashboard and {@code sluice requests}.
+   */
+  static PayloadCapture capture(ConfigTable root) {
+    ConfigTable sluice = root.table("sluice");
+    return new PayloadCapture(sluice.bool("capture_payloads", false), sluice.integer("capture_payload_bytes",
+        PayloadCapture.DEFAULT_MAX_BYTES, 1, PayloadCapture.LIMIT_MAX_BYTES));
+  }
+
+  /**
    * {@code protocol}: what the user's server speaks. Empty when the key is absent, so that a Truss file can say it in
    * Baseten's own key instead, and when its value was refused (the problem is recorded).
    */

@@ -60,12 +60,13 @@ final class TrussMapping {
     root.table("base_image").noticeUnused("image", NO_IMAGE);
     Duration requestTimeout = SluiceExtension.requestTimeout(root);
     WebSocketSpec websocket = SluiceExtension.websocket(root);
+    PayloadCapture capture = SluiceExtension.capture(root);
 
     root.reportUnknownKeys();
     findings.throwIfAny(file);
     AppSpec spec = new AppSpec(new AppId(AppId.DEFAULT_PROJECT, name), ConfigFormat.TRUSS_YAML, runtime, scaling,
         hardware, env, secretNames, !SluiceExtension.authDisabled(root), requestTimeout,
-        websocket);
+        websocket, capture);
     return findings.loaded(spec, file);
   }
 

@@ -367,6 +367,21 @@ class ConfigCasesTest {
   }
 
   @org.junit.jupiter.api.Test
+  void payload_capture_is_off_unless_the_sluice_table_turns_it_on() throws ConfigException {
+    assertThat(parse(ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME).spec().capture()).isEqualTo(PayloadCapture.OFF);
+    assertThat(parse(ConfigFormat.TRUSS_YAML, YAML_SERVER).spec().capture()).isEqualTo(PayloadCapture.OFF);
+    assertThat(parse(ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME + "\n[sluice]\ncapture_payloads = true\n")
+        .spec().capture()).isEqualTo(new PayloadCapture(true, PayloadCapture.DEFAULT_MAX_BYTES));
+    assertThat(parse(ConfigFormat.TRUSS_YAML, YAML_SERVER
+        + "sluice:\n  capture_payloads: true\n  capture_payload_bytes: 1024\n").spec().capture())
+        .isEqualTo(new PayloadCapture(true, 1024));
+    assertThatThrownBy(() -> parse(ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME
+        + "\n[sluice]\ncapture_payloads = true\ncapture_payload_bytes = 100000\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("capture_payload_bytes")
+        .hasMessageContaining("65536");
+  }
+
+  @org.junit.jupiter.api.Test
   void an_apps_message_limit_may_lower_the_nodes_but_not_raise_it() {
     WebSocketSpec app = new WebSocketSpec(Duration.ofSeconds(1), Duration.ZERO, OptionalLong.of(65536));
 

@@ -136,20 +136,26 @@ class ReplicaLogsEndToEndTest {
 
   @Test
   void a_replica_that_starts_while_the_app_is_followed_joins_the_stream() throws Exception {
-    DeployedApp app = node.deploy(TestNode.appFolder(temp, "sleepy", "cerebrium.toml",
+    // The app's first replica comes up at deploy (initial scale): it is then crashed while the app is followed, and
+    // the process the node starts in its place must show up in the stream.
+    DeployedApp app = node.deployAndAwaitReady(TestNode.appFolder(temp, "sleepy", "cerebrium.toml",
         Configs.cerebrium("sleepy", 0, 0, "")));
-    assertThat(app.replicas()).isEmpty();
+    String replica = app.replicas().get(0).id().name();
     try (Follower follower = new Follower("/v1/apps/local/sleepy/logs?follow=true")) {
       assertThat(follower.response.statusCode()).isEqualTo(200);
 
-      HttpResponse<String> woken = node.post("/v4/local/sleepy/predict", "{}");
+      node.post("/v4/local/sleepy/control/crash", "{}");
 
-      assertThat(woken.statusCode()).isEqualTo(200);
-      String replica = new JsonObject(woken.body()).getString("replica");
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(follower.lines)
-          .anySatisfy(line -> assertThat(line.getString("text")).startsWith("listening on 0.0.0.0:"))
-          .anySatisfy(line -> assertThat(line.getString("text")).contains("POST /predict"))
-          .anySatisfy(line -> assertThat(line.getString("text")).startsWith("start #1 on port")));
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        List<String> texts = follower.texts();
+        int restarted = -1;
+        for (int i = 0; i < texts.size() && restarted < 0; i++) {
+          restarted = texts.get(i).startsWith("start #2 on port") ? i : -1;
+        }
+        assertThat(restarted).as("the node's note of the second start, in the stream").isNotNegative();
+        assertThat(texts.subList(restarted, texts.size()))
+            .anySatisfy(text -> assertThat(text).startsWith("listening on 0.0.0.0:"));
+      });
       assertThat(follower.lines).allSatisfy(line -> assertThat(line.getString("replica")).isEqualTo(replica));
     }
   }

@@ -127,7 +127,7 @@ public final class SluiceNode {
     FleetLoad load = new FleetLoad(hazelcast);
     FleetDecisions decisions = new FleetDecisions(hazelcast);
     NodeRecords records = new NodeRecords(vertx, fleet.self(), options.requestRecords(), options.eventLoops(),
-        fleet::memberIds);
+        fleet::memberIds, project -> secrets.values(project).values());
     records.listen();
     AsyncRuns runs = new AsyncRuns(vertx, new FleetRuns(hazelcast, fleet.self(), clock, options.runs().retention()),
         options.runs(), clock, credentialMap);

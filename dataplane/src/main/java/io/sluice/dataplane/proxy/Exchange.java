@@ -23,6 +23,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.autoscaler.metrics.ConcurrencyAccumulator;
 import io.sluice.dataplane.metrics.AppMeters;
+import io.sluice.dataplane.records.CapturedPayload;
 import io.sluice.dataplane.records.RequestRecord;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.HeldRequest;
@@ -106,6 +107,8 @@ final class Exchange implements ClientWork {
   /** The public path the client asked for (the head's URI is rewritten for the replica). */
   private final String publicUri;
   private final String caller;
+  /** The start of the bodies and their headers, when the app captures payloads; else null. */
+  private final CapturedPayload captured;
   /** When a WebSocket's 101 went out: its latency ends there, not when the socket closes. */
   private long switchedNanos;
   /** The status sent to the client, 0 while none has been. */
@@ -134,6 +137,8 @@ final class Exchange implements ClientWork {
     this.grpc = grpc;
     this.caller = caller;
     this.publicUri = head.uri();
+    this.captured = route.spec().capture().enabled()
+        ? new CapturedPayload(route.spec().capture().maxBytes(), head.headers().entries()) : null;
     this.http2Upstream = route.spec().runtime().protocol().http2();
     this.expectContinue = ClientConnection.expectsContinue(head);
   }
@@ -332,6 +337,9 @@ final class Exchange implements ClientWork {
       return;
     }
     bodyBytes += content.content().readableBytes();
+    if (captured != null) {
+      captured.requestBody(content.content());
+    }
     if (bodyBytes > loop.limits().maxBodyBytes()) {
       content.release();
       fail(413, "body_too_large", "the request body is larger than " + loop.limits().maxBodyBytes() + " bytes", 0);
@@ -373,6 +381,9 @@ final class Exchange implements ClientWork {
       if (msg instanceof FullHttpResponse whole && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
         // A whole answer in one HTTP/2 HEADERS frame (gRPC's trailers-only status, say): it goes on as one.
         relayHead(whole, false);
+        if (captured != null) {
+          captured.responseBody(whole.content());
+        }
         ChannelFuture written = down.writeAndFlush(whole);
         if ((!keepAlive || !requestComplete) && !client.isStream()) {
           written.addListener(ChannelFutureListener.CLOSE);
@@ -403,6 +414,9 @@ final class Exchange implements ClientWork {
         return;
       }
       bytesOut += content.content().readableBytes();
+      if (captured != null) {
+        captured.responseBody(content.content());
+      }
       if (content instanceof LastHttpContent) {
         ChannelFuture written = down.writeAndFlush(content);
         if ((!keepAlive || !requestComplete) && !client.isStream()) {
@@ -454,6 +468,9 @@ final class Exchange implements ClientWork {
   private void relayHead(HttpResponse response, boolean write) {
     responseStarted = true;
     HttpHeaders headers = response.headers();
+    if (captured != null) {
+      captured.responseHeaders(headers.entries());
+    }
     // A connection that carried an upgrade request is not reused, whatever the replica answered.
     upstreamKeepAlive = HttpUtil.isKeepAlive(response) && !upgrade;
     HopByHopHeaders.strip(headers);
@@ -683,7 +700,8 @@ final class Exchange implements ClientWork {
         (end - startNanos) / 1000, held / 1000, answered ? (firstByteNanos - slotNanos) / 1000 : -1,
         answered ? Math.max(0, end - firstByteNanos) / 1000 : -1,
         slot == null ? null : slot.replica().id().name(), loop.node(), bodyBytes, bytesOut, caller,
-        caller == null ? null : headers.get(X_SLUICE_RUN_ID), errorCode, headers.get(TRACEPARENT)));
+        caller == null ? null : headers.get(X_SLUICE_RUN_ID), errorCode, headers.get(TRACEPARENT),
+        captured == null ? null : captured.json(loop.secretValues(route.spec().id().project()))));
   }
 
   /** The one place an exchange ends: the slot goes back, the meter closes and the request is counted, once. */

@@ -44,6 +44,7 @@ final class ProxyLoop {
   private final long holdTimeoutMillis;
   private final AsyncRuns runs;
   private final NodeRecords.Recorder recorder;
+  private final NodeRecords records;
   private final String node;
   private final Set<Swept> connections = new HashSet<>();
   private final long sweepMillis;
@@ -64,6 +65,7 @@ final class ProxyLoop {
     this.holdTimeoutMillis = holdTimeoutMillis;
     this.runs = runs;
     this.recorder = records.recorder(eventLoop);
+    this.records = records;
     this.node = records.node();
     this.sweepMillis = Math.max(5, Math.min(250, limits.shortestTimeoutMillis() / 5));
   }
@@ -95,6 +97,11 @@ final class ProxyLoop {
   /** Where this loop keeps the records of the requests it served. */
   NodeRecords.Recorder recorder() {
     return recorder;
+  }
+
+  /** A project's secret values, redacted from captured payloads (read only for apps that capture them). */
+  java.util.Collection<String> secretValues(String project) {
+    return records.secretValues(project);
   }
 
   /** This node's id, as request records name it. */

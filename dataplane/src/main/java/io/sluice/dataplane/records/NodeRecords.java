@@ -8,10 +8,12 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +24,8 @@ import java.util.function.Supplier;
 public final class NodeRecords {
 
   public static final int DEFAULT_CAPACITY = 10_000;
+  /** Captured bodies a node keeps with its records, at most (apps that capture payloads share it). */
+  public static final long MAX_PAYLOAD_BYTES = 64L << 20;
   private static final String ADDRESS = "sluice.records.";
   private static final long ASK_TIMEOUT_MILLIS = 3_000;
 
@@ -30,18 +34,27 @@ public final class NodeRecords {
   private final int capacity;
   private final int loops;
   private final Supplier<List<String>> members;
+  private final Function<String, Collection<String>> projectSecrets;
   private final Map<EventLoop, RecordRing> rings = new IdentityHashMap<>();
 
   /**
    * @param capacity records kept by this node, shared evenly by its {@code loops} event loops
    * @param members the ids of the fleet's nodes, this one included
+   * @param projectSecrets a project's secret values, redacted from captured payloads
    */
-  public NodeRecords(Vertx vertx, String node, int capacity, int loops, Supplier<List<String>> members) {
+  public NodeRecords(Vertx vertx, String node, int capacity, int loops, Supplier<List<String>> members,
+      Function<String, Collection<String>> projectSecrets) {
     this.vertx = vertx;
     this.node = node;
     this.capacity = capacity;
     this.loops = loops;
     this.members = members;
+    this.projectSecrets = projectSecrets;
+  }
+
+  /** A project's secret values (from the node's in-memory copy), to redact from captured payloads. */
+  public Collection<String> secretValues(String project) {
+    return projectSecrets.apply(project);
   }
 
   public String node() {
@@ -53,7 +66,8 @@ public final class NodeRecords {
     if (capacity == 0) {
       return record -> { };
     }
-    RecordRing ring = rings.computeIfAbsent(loop, l -> new RecordRing(Math.max(16, capacity / Math.max(1, loops))));
+    RecordRing ring = rings.computeIfAbsent(loop, l -> new RecordRing(Math.max(16, capacity / Math.max(1, loops)),
+        MAX_PAYLOAD_BYTES / Math.max(1, loops)));
     return ring::add;
   }
 

@@ -11,14 +11,39 @@ import java.util.List;
 final class RecordRing {
 
   private final RequestRecord[] slots;
+  private final long maxPayloadBytes;
   private long written;
+  private long payloadBytes;
+  private long payloadsDropped;
 
-  RecordRing(int capacity) {
+  RecordRing(int capacity, long maxPayloadBytes) {
     this.slots = new RequestRecord[capacity];
+    this.maxPayloadBytes = maxPayloadBytes;
   }
 
   void add(RequestRecord record) {
-    slots[(int) (written++ % slots.length)] = record;
+    int slot = (int) (written++ % slots.length);
+    RequestRecord overwritten = slots[slot];
+    if (overwritten != null) {
+      payloadBytes -= overwritten.payloadBytes();
+    }
+    slots[slot] = record;
+    payloadBytes += record.payloadBytes();
+    // Over the payload bound: the oldest records give up their payloads (they stay, without them) until it fits.
+    for (long i = Math.max(0, written - slots.length); payloadBytes > maxPayloadBytes && i < written - 1; i++) {
+      int at = (int) (i % slots.length);
+      RequestRecord old = slots[at];
+      if (old != null && old.payloadBytes() > 0) {
+        payloadBytes -= old.payloadBytes();
+        slots[at] = old.withoutPayload();
+        payloadsDropped++;
+      }
+    }
+  }
+
+  /** Payloads given up to keep the ring within its bound. */
+  long payloadsDropped() {
+    return payloadsDropped;
   }
 
   /** Records overwritten before anyone could read them. */

@@ -18,6 +18,7 @@ import java.time.Instant;
  * @param runId the asynchronous run it carried out, or null
  * @param errorCode Sluice's own error code when it answered the error itself, else null
  * @param traceparent the W3C {@code traceparent} it came with, or null
+ * @param payload the start of its bodies and their headers, redacted, when its app captures payloads; else null
  */
 public record RequestRecord(
     String requestId,
@@ -39,7 +40,8 @@ public record RequestRecord(
     String caller,
     String runId,
     String errorCode,
-    String traceparent) {
+    String traceparent,
+    JsonObject payload) {
 
   /** The status class a filter names it by: {@code 2xx}, {@code 4xx}, ..., or {@code none}. */
   public String statusClass() {
@@ -56,7 +58,19 @@ public record RequestRecord(
         .put("first_byte_ms", firstByteMicros < 0 ? null : firstByteMicros / 1000.0)
         .put("transfer_ms", transferMicros < 0 ? null : transferMicros / 1000.0)
         .put("replica", replica).put("node", node).put("bytes_in", bytesIn).put("bytes_out", bytesOut)
-        .put("caller", caller).put("run_id", runId).put("error", errorCode).put("traceparent", traceparent);
+        .put("caller", caller).put("run_id", runId).put("error", errorCode).put("traceparent", traceparent)
+        .put("payload", payload);
+  }
+
+  /** Body bytes its payload keeps: what the ring bounds. */
+  int payloadBytes() {
+    return payload == null ? 0 : payload.getInteger("kept_bytes", 0);
+  }
+
+  /** The same record without its payload, when the ring needs the room. */
+  RequestRecord withoutPayload() {
+    return new RequestRecord(requestId, project, app, kind, method, path, status, startMillis, totalMicros, heldMicros,
+        firstByteMicros, transferMicros, replica, node, bytesIn, bytesOut, caller, runId, errorCode, traceparent, null);
   }
 
   public static RequestRecord fromJson(JsonObject json) {
@@ -65,7 +79,8 @@ public record RequestRecord(
         json.getLong("start_ms"), micros(json.getDouble("latency_ms")), micros(json.getDouble("held_ms")),
         micros(json.getDouble("first_byte_ms")), micros(json.getDouble("transfer_ms")), json.getString("replica"),
         json.getString("node"), json.getLong("bytes_in"), json.getLong("bytes_out"), json.getString("caller"),
-        json.getString("run_id"), json.getString("error"), json.getString("traceparent"));
+        json.getString("run_id"), json.getString("error"), json.getString("traceparent"),
+        json.getJsonObject("payload"));
   }
 
   private static long micros(Double millis) {

@@ -11,7 +11,7 @@ class RecordRingTest {
 
   private static RequestRecord record(int n, int status, String app) {
     return new RequestRecord("r" + n, "p", app, "http", "GET", "/v4/p/" + app + "/x", status, 1000L + n, 10, 0, 5,
-        5, "rep", "node", 0, 0, null, null, null, null);
+        5, "rep", "node", 0, 0, null, null, null, null, null);
   }
 
   private static RecordQuery all(int limit) {
@@ -20,7 +20,7 @@ class RecordRingTest {
 
   @Test
   void a_full_ring_drops_its_oldest_first_and_counts_them() {
-    RecordRing ring = new RecordRing(4);
+    RecordRing ring = new RecordRing(4, 1 << 20);
     for (int n = 0; n < 7; n++) {
       ring.add(record(n, 200, "a"));
     }
@@ -31,7 +31,7 @@ class RecordRingTest {
 
   @Test
   void queries_filter_by_app_status_id_and_time_newest_first() {
-    RecordRing ring = new RecordRing(16);
+    RecordRing ring = new RecordRing(16, 1 << 20);
     ring.add(record(1, 200, "a"));
     ring.add(record(2, 503, "a"));
     ring.add(record(3, 404, "b"));
