@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -104,9 +105,11 @@ final class WebSocketRelay implements ProxyLoop.Swept {
     ChannelPipeline down = client.pipeline();
     String codec = down.context(HttpServerCodec.class).name();
     down.addAfter(codec, "ws-encoder", new WebSocket13FrameEncoder(false));
+    // The client's decoder does not close on a violation itself: the relay sends the close frame and half-closes,
+    // while the decoder drops what the client still sends (the rest of an oversized frame, say).
     down.addAfter("ws-encoder", "ws-decoder", new WebSocket13FrameDecoder(WebSocketDecoderConfig.newBuilder()
         .expectMaskedFrames(true).allowExtensions(extensions).maxFramePayloadLength(maxFrame)
-        .closeOnProtocolViolation(true).build()));
+        .closeOnProtocolViolation(false).build()));
     String last = "ws-decoder";
     if (!extensions) {
       down.addAfter(last, "ws-utf8", new Utf8FrameValidator(true));
@@ -182,7 +185,15 @@ final class WebSocketRelay implements ProxyLoop.Swept {
       closeSentToReplica = true;
     }
     if (side.isActive()) {
-      side.writeAndFlush(new CloseWebSocketFrame(status, reason)).addListener(ChannelFutureListener.CLOSE);
+      side.writeAndFlush(new CloseWebSocketFrame(status, reason)).addListener((ChannelFutureListener) written -> {
+        if (written.isSuccess() && side instanceof DuplexChannel duplex) {
+          // Half-closed rather than closed: a side still sending (a large message) reads the close frame instead
+          // of a reset. It closes its end in answer; the sweep cuts it after the grace if it does not.
+          duplex.shutdownOutput();
+        } else {
+          side.close();
+        }
+      });
     }
   }
 
@@ -291,13 +302,14 @@ final class WebSocketRelay implements ProxyLoop.Swept {
         ctx.close();
         return;
       }
-      // A protocol violation: the decoder has sent this side its close frame (1002, 1007 or 1009) and closes it once
-      // that is written.
+      // A protocol violation. From the client, the relay answers it (1002, 1007 or 1009) unless the UTF-8 check has
+      // already; the replica's decoder has sent its own close frame and closes its side.
       if (fromClient) {
         boolean tooBig = violation.closeStatus() == WebSocketCloseStatus.MESSAGE_TOO_BIG;
         close(replica, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
             tooBig ? "the client sent a message over the limit" : "the client broke the WebSocket protocol");
-        closeSentToClient = true;
+        close(client, violation.closeStatus(), violation.getMessage() != null ? violation.getMessage()
+            : violation.closeStatus().reasonText());
       } else {
         close(client, WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "the replica broke the WebSocket protocol");
         closeSentToReplica = true;
