@@ -136,7 +136,12 @@ def main():
                     ratio(on["p50"], off["p50"]), ratio(on["p99"], off["p99"]), ratio(on["p999"], off["p999"]),
                     difference(on["add50"], off["add50"]), difference(on["add99"], off["add99"]),
                     ratio(on["cpu"], off["cpu"]), "", ratio(on["cpu_req"], off["cpu_req"]), "", "", ""]) + " |")
-                records.append((body, c, on, off))
+                # The same ratio per round (the two nodes' runs of a round are close in time), then its median and
+                # range: the spread shows how much of a difference this run's noise alone can make.
+                on_rounds, off_rounds = runs[body, c, "sluice"], runs[body, c, "sluice-norec"]
+                per_round = [on_rounds[k]["rps"] / off_rounds[k]["rps"] for k in sorted(on_rounds)
+                             if k in off_rounds and off_rounds[k]["rps"]]
+                records.append((body, c, on, off, per_round))
     out.append("")
 
     out.append("## Goals")
@@ -162,15 +167,19 @@ def main():
         out.append("A Sluice node with request records on (`sluice`, the default) and a second, otherwise "
                    "identical one with them off (`sluice-norec`, `--request-records 0`), payload capture off. Goal "
                    "(issue #10): records on at ≥ 0.95× the "
-                   "requests/s of records off. *added* differences are records on minus records off, in µs.")
+                   "requests/s of records off, of the medians. *per round* = the same ratio within each round, its "
+                   "median and range (min–max): a range that spans 1 means the difference is within this run's "
+                   "noise. *added* differences are records on minus records off, in µs.")
         out.append("")
-        out.append("| body | conns | req/s on | req/s off | on ÷ off | ≥ 0.95× | added p50 on − off | "
-                   "added p99 on − off | CPU µs/req on / off |")
-        out.append("|---|---:|---:|---:|---:|---|---:|---:|---:|")
-        for body, c, on, off in records:
+        out.append("| body | conns | req/s on | req/s off | on ÷ off | ≥ 0.95× | per round | "
+                   "added p50 on − off | added p99 on − off | CPU µs/req on / off |")
+        out.append("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+        for body, c, on, off, per_round in records:
+            spread = (f"{median(per_round):.2f}x ({min(per_round):.2f}–{max(per_round):.2f})" if per_round
+                      else "-")
             met = on["rps"] is not None and off["rps"] and on["rps"] / off["rps"] >= 0.95
             out.append(f"| {body} | {c} | {fmt(on['rps'])} | {fmt(off['rps'])} | {ratio(on['rps'], off['rps'])} | "
-                       f"{'yes' if met else 'NO'} | {difference(on['add50'], off['add50'])} | "
+                       f"{'yes' if met else 'NO'} | {spread} | {difference(on['add50'], off['add50'])} | "
                        f"{difference(on['add99'], off['add99'])} | "
                        f"{fmt(on['cpu_req'], 1)} / {fmt(off['cpu_req'], 1)} |")
         out.append("")
