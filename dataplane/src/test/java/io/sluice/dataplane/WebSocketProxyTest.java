@@ -8,6 +8,7 @@ import io.sluice.dataplane.apps.DeployedApp;
 import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.support.Configs;
 import io.sluice.dataplane.support.TestNode;
+import io.sluice.dataplane.support.WebSocketListener;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -23,10 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,51 +58,7 @@ class WebSocketProxyTest {
     node.close();
   }
 
-  /** Collects what a real client receives, whole messages only. */
-  static final class Received implements WebSocket.Listener {
-    final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
-    final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    private final StringBuilder text = new StringBuilder();
-    private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
-
-    @Override
-    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-      text.append(data);
-      if (last) {
-        messages.add(text.toString());
-        text.setLength(0);
-      }
-      socket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
-      byte[] bytes = new byte[data.remaining()];
-      data.get(bytes);
-      binary.write(bytes, 0, bytes.length);
-      if (last) {
-        messages.add(binary.toByteArray());
-        binary.reset();
-      }
-      socket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
-      closed.complete(statusCode);
-      return null;
-    }
-
-    Object next() throws InterruptedException {
-      Object message = messages.poll(10, TimeUnit.SECONDS);
-      assertThat(message).as("a message within 10 s").isNotNull();
-      return message;
-    }
-  }
-
-  private static WebSocket open(Received listener, String key) throws Exception {
+  private static WebSocket open(WebSocketListener listener, String key) throws Exception {
     return node.http().newWebSocketBuilder().header("Authorization", "Bearer " + key)
         .buildAsync(URI.create("ws://127.0.0.1:" + node.node().publicPort() + "/v4/local/hello/ws"), listener)
         .get(10, TimeUnit.SECONDS);
@@ -113,7 +66,7 @@ class WebSocketProxyTest {
 
   @Test
   void a_real_client_talks_to_the_replica_through_the_node_and_holds_a_slot_while_open() throws Exception {
-    Received received = new Received();
+    WebSocketListener received = new WebSocketListener();
     WebSocket socket = open(received, node.apiKey());
 
     JsonObject hello = new JsonObject((String) received.next());
@@ -134,13 +87,13 @@ class WebSocketProxyTest {
 
     socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
 
-    assertThat(received.closed.get(10, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
+    assertThat(received.closed.get(10, TimeUnit.SECONDS).code()).isEqualTo(WebSocket.NORMAL_CLOSURE);
     await().atMost(Duration.ofSeconds(5)).until(() -> WebSocketProxyTest.hello.route().inFlight() == 0);
   }
 
   @Test
   void a_socket_without_a_credential_is_refused_at_the_handshake() {
-    assertThatThrownBy(() -> open(new Received(), "sk_not_a_key"))
+    assertThatThrownBy(() -> open(new WebSocketListener(), "sk_not_a_key"))
         .hasCauseInstanceOf(WebSocketHandshakeException.class)
         .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode())
             .isEqualTo(401));
@@ -150,7 +103,7 @@ class WebSocketProxyTest {
 
   @Test
   void frames_that_break_the_protocol_or_the_limit_close_that_socket_only_with_the_right_code() throws Exception {
-    Received bystander = new Received();
+    WebSocketListener bystander = new WebSocketListener();
     WebSocket wellBehaved = open(bystander, node.apiKey());
     bystander.next();
     byte[] fragmentsOverLimit = concat(frame(false, 0x2, new byte[MAX_MESSAGE / 2 + 1], true),

@@ -9,9 +9,9 @@ import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.apps.DeployedApp;
 import io.sluice.dataplane.support.Configs;
 import io.sluice.dataplane.support.TestNode;
+import io.sluice.dataplane.support.WebSocketListener;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,10 +27,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,71 +78,8 @@ class WebSocketSessionTest {
     node.close();
   }
 
-  record Closed(int code, String reason) {}
-
-  /** What a Java client receives: whole messages, pongs, and the close. */
-  static final class Listener implements WebSocket.Listener {
-    final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
-    final BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
-    final CompletableFuture<Closed> closed = new CompletableFuture<>();
-    private final StringBuilder text = new StringBuilder();
-    private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
-
-    @Override
-    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-      text.append(data);
-      if (last) {
-        messages.add(text.toString());
-        text.setLength(0);
-      }
-      socket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
-      byte[] bytes = new byte[data.remaining()];
-      data.get(bytes);
-      binary.write(bytes, 0, bytes.length);
-      if (last) {
-        messages.add(binary.toByteArray());
-        binary.reset();
-      }
-      socket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onPong(WebSocket socket, ByteBuffer message) {
-      pongs.add(StandardCharsets.UTF_8.decode(message).toString());
-      socket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
-      closed.complete(new Closed(statusCode, reason));
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket socket, Throwable error) {
-      closed.completeExceptionally(error);
-    }
-
-    Object next() throws InterruptedException {
-      Object message = messages.poll(10, TimeUnit.SECONDS);
-      assertThat(message).as("a message within 10 s").isNotNull();
-      return message;
-    }
-
-    Closed closed() throws Exception {
-      return closed.get(15, TimeUnit.SECONDS);
-    }
-  }
-
   /** Opens a socket to the app's echo and takes the replica's hello. */
-  private static WebSocket open(String app, Listener listener) throws Exception {
+  private static WebSocket open(String app, WebSocketListener listener) throws Exception {
     WebSocket socket = node.http().newWebSocketBuilder().header("Authorization", "Bearer " + node.apiKey())
         .buildAsync(URI.create(wsUrl(app)), listener).get(10, TimeUnit.SECONDS);
     assertThat(new JsonObject((String) listener.next()).getString("path")).isEqualTo("/ws");
@@ -179,11 +113,11 @@ class WebSocketSessionTest {
 
   @Test
   void a_socket_without_a_frame_for_the_apps_idle_timeout_is_closed_1001_on_both_sides() throws Exception {
-    Listener listener = new Listener();
+    WebSocketListener listener = new WebSocketListener();
     open("strict", listener);
     long quietSince = System.nanoTime();
 
-    assertThat(listener.closed()).isEqualTo(new Closed(1001, "idle timeout"));
+    assertThat(listener.closed()).isEqualTo(new WebSocketListener.Closed(1001, "idle timeout"));
     assertThat(Duration.ofNanos(System.nanoTime() - quietSince)).isBetween(Duration.ofMillis(900),
         Duration.ofSeconds(4));
     awaitReplicaSawEnd("strict", new JsonArray().add(1001).add("idle timeout"));
@@ -192,7 +126,7 @@ class WebSocketSessionTest {
 
   @Test
   void a_session_past_the_apps_limit_is_closed_1001_even_while_busy() throws Exception {
-    Listener listener = new Listener();
+    WebSocketListener listener = new WebSocketListener();
     WebSocket socket = open("strict", listener);
     long opened = System.nanoTime();
 
@@ -206,7 +140,7 @@ class WebSocketSessionTest {
       }
     }
 
-    assertThat(listener.closed()).isEqualTo(new Closed(1001, "session limit of 3 s reached"));
+    assertThat(listener.closed()).isEqualTo(new WebSocketListener.Closed(1001, "session limit of 3 s reached"));
     assertThat(Duration.ofNanos(System.nanoTime() - opened)).isBetween(Duration.ofSeconds(3), Duration.ofSeconds(6));
     assertThat(listener.messages).as("echoes while it lasted").hasSizeGreaterThan(5);
     awaitReplicaSawEnd("strict", new JsonArray().add(1001).add("session limit of 3 s reached"));
@@ -215,7 +149,7 @@ class WebSocketSessionTest {
 
   @Test
   void a_message_over_the_apps_limit_closes_1009_and_one_at_the_limit_passes() throws Exception {
-    Listener listener = new Listener();
+    WebSocketListener listener = new WebSocketListener();
     WebSocket socket = open("strict", listener);
     byte[] atLimit = new byte[1024];
     new Random(1).nextBytes(atLimit);
@@ -225,28 +159,28 @@ class WebSocketSessionTest {
     socket.sendBinary(ByteBuffer.wrap(new byte[1025]), true).get(5, TimeUnit.SECONDS);
 
     // One frame over the limit: Netty's decoder says so in its own words.
-    assertThat(listener.closed()).isEqualTo(new Closed(1009, "Max frame length of 1024 has been exceeded."));
+    assertThat(listener.closed()).isEqualTo(new WebSocketListener.Closed(1009, "Max frame length of 1024 has been exceeded."));
     awaitReplicaSawEnd("strict", new JsonArray().add(1001).add("the client sent a message over the limit"));
 
-    Listener fragmented = new Listener();
+    WebSocketListener fragmented = new WebSocketListener();
     WebSocket inParts = open("strict", fragmented);
     inParts.sendBinary(ByteBuffer.wrap(new byte[600]), false).get(5, TimeUnit.SECONDS);
     inParts.sendBinary(ByteBuffer.wrap(new byte[600]), true).get(5, TimeUnit.SECONDS);
 
-    assertThat(fragmented.closed()).isEqualTo(new Closed(1009, "message larger than 1024 bytes"));
+    assertThat(fragmented.closed()).isEqualTo(new WebSocketListener.Closed(1009, "message larger than 1024 bytes"));
     awaitReplicaSawEnd("strict", new JsonArray().add(1001).add("the client sent a message over the limit"));
     awaitNoneInFlight(strict);
   }
 
   @Test
   void an_app_cannot_raise_the_nodes_message_limit() throws Exception {
-    Listener listener = new Listener();
+    WebSocketListener listener = new WebSocketListener();
     WebSocket socket = open("echo", listener);
 
     socket.sendBinary(ByteBuffer.wrap(new byte[(int) NODE_MAX_MESSAGE + 1]), true);
 
     assertThat(listener.closed())
-        .isEqualTo(new Closed(1009, "Max frame length of " + NODE_MAX_MESSAGE + " has been exceeded."));
+        .isEqualTo(new WebSocketListener.Closed(1009, "Max frame length of " + NODE_MAX_MESSAGE + " has been exceeded."));
     awaitNoneInFlight(echo);
   }
 
@@ -256,7 +190,7 @@ class WebSocketSessionTest {
   void a_replica_that_dies_closes_the_clients_socket_with_1011() throws Exception {
     DeployedApp doomed = node.deployAndAwaitReady(TestNode.appFolder(temp, "doomed", "cerebrium.toml",
         Configs.cerebrium("doomed", 1, 0, "")));
-    Listener listener = new Listener();
+    WebSocketListener listener = new WebSocketListener();
     WebSocket socket = open("doomed", listener);
     socket.sendText("before", true).get(5, TimeUnit.SECONDS);
     assertThat(listener.next()).isEqualTo("before");
@@ -264,7 +198,7 @@ class WebSocketSessionTest {
     // Killed outright: its sockets end without a close frame.
     ProcessHandle.of(stats("doomed").getLong("pid")).orElseThrow().destroyForcibly();
 
-    assertThat(listener.closed()).isEqualTo(new Closed(1011, "replica connection lost"));
+    assertThat(listener.closed()).isEqualTo(new WebSocketListener.Closed(1011, "replica connection lost"));
     awaitNoneInFlight(doomed);
   }
 
@@ -287,7 +221,7 @@ class WebSocketSessionTest {
 
   @Test
   void pings_and_pongs_pass_both_ways() throws Exception {
-    Listener listener = new Listener();
+    WebSocketListener listener = new WebSocketListener();
     WebSocket socket = open("echo", listener);
 
     socket.sendPing(ByteBuffer.wrap("from the client".getBytes(StandardCharsets.UTF_8))).get(5, TimeUnit.SECONDS);
@@ -302,22 +236,22 @@ class WebSocketSessionTest {
 
   @Test
   void close_codes_and_reasons_pass_both_ways() throws Exception {
-    Listener fromClient = new Listener();
+    WebSocketListener fromClient = new WebSocketListener();
     WebSocket socket = open("echo", fromClient);
     socket.sendClose(4000, "client done").get(5, TimeUnit.SECONDS);
     // The replica got the client's code and reason, and its answer (the same) came back.
-    assertThat(fromClient.closed()).isEqualTo(new Closed(4000, "client done"));
+    assertThat(fromClient.closed()).isEqualTo(new WebSocketListener.Closed(4000, "client done"));
     awaitReplicaSawEnd("echo", new JsonArray().add(4000).add("client done"));
 
-    Listener fromReplica = new Listener();
+    WebSocketListener fromReplica = new WebSocketListener();
     open("echo", fromReplica).sendText("!close 4001 server done", true).get(5, TimeUnit.SECONDS);
-    assertThat(fromReplica.closed()).isEqualTo(new Closed(4001, "server done"));
+    assertThat(fromReplica.closed()).isEqualTo(new WebSocketListener.Closed(4001, "server done"));
     awaitNoneInFlight(echo);
   }
 
   @Test
   void a_one_mebibyte_message_is_echoed_whole() throws Exception {
-    Listener listener = new Listener();
+    WebSocketListener listener = new WebSocketListener();
     WebSocket socket = open("echo", listener);
     byte[] mebibyte = new byte[1 << 20];
     new Random(7).nextBytes(mebibyte);
@@ -387,7 +321,7 @@ class WebSocketSessionTest {
   void a_replica_ordered_to_stop_keeps_its_open_socket_until_the_socket_closes() throws Exception {
     DeployedApp app = node.deployAndAwaitReady(TestNode.appFolder(temp, "draining", "cerebrium.toml",
         withGracePeriod("draining", 30)));
-    Listener listener = new Listener();
+    WebSocketListener listener = new WebSocketListener();
     WebSocket socket = open("draining", listener);
     long pid = stats("draining").getLong("pid");
     ReplicaId replica = app.route().readyReplicas().get(0).id();
@@ -408,7 +342,7 @@ class WebSocketSessionTest {
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
 
     socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
-    assertThat(listener.closed()).isEqualTo(new Closed(WebSocket.NORMAL_CLOSURE, "done"));
+    assertThat(listener.closed()).isEqualTo(new WebSocketListener.Closed(WebSocket.NORMAL_CLOSURE, "done"));
     await().atMost(Duration.ofSeconds(15)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
   }
 
@@ -416,7 +350,7 @@ class WebSocketSessionTest {
   void undeploy_waits_for_an_open_socket_up_to_the_grace_period() throws Exception {
     DeployedApp app = node.deployAndAwaitReady(TestNode.appFolder(temp, "leaving", "cerebrium.toml",
         withGracePeriod("leaving", 3)));
-    Listener listener = new Listener();
+    WebSocketListener listener = new WebSocketListener();
     WebSocket socket = open("leaving", listener);
     long pid = stats("leaving").getLong("pid");
 
@@ -435,7 +369,7 @@ class WebSocketSessionTest {
     assertThat(undeployed).isNotDone();
 
     // Past the grace period the replica is stopped, socket or not: its end reaches the client as a lost replica.
-    assertThat(listener.closed()).isEqualTo(new Closed(1011, "replica connection lost"));
+    assertThat(listener.closed()).isEqualTo(new WebSocketListener.Closed(1011, "replica connection lost"));
     assertThat(Duration.ofNanos(System.nanoTime() - asked)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
     assertThat(undeployed.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
