@@ -12,13 +12,16 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,9 +143,9 @@ class ReplicaLifecycleTest {
   @Test
   void replica_processes_left_by_a_node_that_was_killed_are_reaped_when_a_node_starts() throws Exception {
     Path stateDir = temp.resolve("state");
-    Path replicaDir = java.nio.file.Files.createDirectories(stateDir.resolve("replicas/local/gone/gone-abcde"));
+    Path replicaDir = Files.createDirectories(stateDir.resolve("replicas/local/gone/gone-abcde"));
     Process orphan = new ProcessBuilder("sleep", "300").start();
-    java.nio.file.Files.writeString(replicaDir.resolve("replica.pid"), orphan.pid() + " "
+    Files.writeString(replicaDir.resolve("replica.pid"), orphan.pid() + " "
         + orphan.toHandle().info().startInstant().orElseThrow().toEpochMilli() + "\n");
 
     try (TestNode node = TestNode.start(stateDir)) {
@@ -218,9 +221,31 @@ class ReplicaLifecycleTest {
     assertThat(late.statusCode()).isEqualTo(503);
     assertThat(new JsonObject(late.body()).getJsonObject("error").getString("code")).isEqualTo("node_draining");
     assertThat(slow.get().statusCode()).isEqualTo(200);
-    stopped.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    stopped.get(30, TimeUnit.SECONDS);
     for (long pid : pids) {
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid %d alive", pid).isFalse();
     }
+  }
+
+  @Test
+  void a_node_stopped_while_a_replica_is_being_started_leaves_no_replica_process() throws Exception {
+    Instant testStart = Instant.now();
+    Path folder = TestNode.appFolder(temp, "bulky", "cerebrium.toml", Configs.cerebrium("bulky", 1, 0, ""));
+    // Thousands of files make the replica's copy of the app slow enough for the stop to land while it is spawned.
+    Path assets = Files.createDirectories(folder.resolve("assets"));
+    for (int i = 0; i < 3000; i++) {
+      Files.writeString(assets.resolve("f" + i), "x");
+    }
+    TestNode node = TestNode.start(temp.resolve("state"));
+    DeployedApp app = node.deploy(folder);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !app.replicas().isEmpty());
+
+    node.node().stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    // A spawn that outlived the stop would start its process moments later: none may appear for a while.
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> ProcessHandle.current()
+        .descendants()
+        .filter(ProcessHandle::isAlive)
+        .noneMatch(p -> p.info().startInstant().map(at -> !at.isBefore(testStart)).orElse(false)));
   }
 }

@@ -213,6 +213,8 @@ public final class LocalProcessProvider implements ReplicaProvider {
     private ReplicaFailure lastFailure;
     private long probeTimer = -1;
     private Promise<Void> stopped;
+    /** The spawn in flight, if any: a stop waits for it, so that a process started during the stop is not left. */
+    private Future<Spawned> spawning;
 
     LocalReplica(ReplicaId id, AppSpec app) {
       this.id = id;
@@ -228,12 +230,16 @@ public final class LocalProcessProvider implements ReplicaProvider {
       // Not noted in the log: the spawn notes the start with its number, port and command.
       emit(ReplicaState.STARTING, status.restarts() == 0 ? "starting" : "starting again", false);
       int start = status.restarts() + 1;
-      vertx.executeBlocking(() -> spawn(launching, start), false).onComplete(spawned -> {
-        if (spawned.succeeded() && (launching != generation || stopped != null)) {
+      spawning = vertx.executeBlocking(() -> spawn(launching, start), false);
+      spawning.onComplete(spawned -> {
+        if (stopped != null) {
+          return; // the stop terminates what this spawn started
+        }
+        if (spawned.succeeded() && launching != generation) {
           killQuietly(spawned.result().process());
           return;
         }
-        if (launching != generation || stopped != null) {
+        if (launching != generation) {
           return;
         }
         if (spawned.failed()) {
@@ -404,12 +410,18 @@ public final class LocalProcessProvider implements ReplicaProvider {
       emit(ReplicaState.STOPPING, "stopping");
       Process running = process;
       process = null;
-      Future<Void> gone = running == null
-          ? Future.succeededFuture()
-          : vertx.executeBlocking(() -> {
-            terminate(running, grace);
-            return null;
-          }, false);
+      Future<Void> gone;
+      if (running != null) {
+        gone = terminateOffLoop(running, grace);
+      } else if (spawning != null && !spawning.isComplete()) {
+        // A node stopped while this replica is being spawned must not leave the process behind: wait for the
+        // spawn and stop what it started.
+        gone = spawning.transform(spawned -> spawned.succeeded()
+            ? terminateOffLoop(spawned.result().process(), grace)
+            : Future.succeededFuture());
+      } else {
+        gone = Future.succeededFuture();
+      }
       gone.onComplete(v -> {
         liveProcesses.remove(id);
         emit(ReplicaState.STOPPED, "stopped");
@@ -418,6 +430,13 @@ public final class LocalProcessProvider implements ReplicaProvider {
         stopped.complete();
       });
       return stopped.future();
+    }
+
+    private Future<Void> terminateOffLoop(Process victim, Duration grace) {
+      return vertx.executeBlocking(() -> {
+        terminate(victim, grace);
+        return null;
+      }, false);
     }
 
     private void emit(ReplicaState state, String detail) {
