@@ -59,6 +59,12 @@ public final class AppObjects {
   public static final String MANAGED_BY = "sluice";
   public static final String PROJECT_LABEL = "sluice.io/project";
   public static final String APP_LABEL = "sluice.io/app";
+  /** The deployed version (the fleet's generation of the app) that a Deployment and its pods run. */
+  public static final String VERSION_LABEL = "sluice.io/version";
+  /** On a pod: the name of the Sluice replica it serves as. */
+  public static final String REPLICA_ANNOTATION = "sluice.io/replica";
+  /** Kubernetes' hint to a ReplicaSet scaling down: pods with the lowest cost go first. */
+  public static final String DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
   public static final String GPU_RESOURCE = "nvidia.com/gpu";
   public static final String SECRETS_MOUNT_PATH = "/secrets";
   public static final String CONTAINER_NAME = "app";
@@ -137,6 +143,27 @@ public final class AppObjects {
     labels.put(MANAGED_BY_LABEL, MANAGED_BY);
     labels.putAll(selectorLabels(id));
     return labels;
+  }
+
+  /** {@code <project>-<name>-v<version>}: the Deployment of one deployed version of the app. */
+  public static String deploymentName(AppId id, long version) {
+    return deploymentName(id) + "-v" + version;
+  }
+
+  /**
+   * The Deployment of one deployed version of the app: during a redeploy the old version's replicas run on, under
+   * their own Deployment, until they are stopped, while the new version's start beside them.
+   */
+  public Deployment deployment(String namespace, int replicas, long version) {
+    String versionLabel = Long.toString(version);
+    return new DeploymentBuilder(deployment(namespace, replicas))
+        .editMetadata().withName(deploymentName(app.id(), version)).addToLabels(VERSION_LABEL, versionLabel)
+        .endMetadata()
+        .editSpec()
+        .editSelector().addToMatchLabels(VERSION_LABEL, versionLabel).endSelector()
+        .editTemplate().editMetadata().addToLabels(VERSION_LABEL, versionLabel).endMetadata().endTemplate()
+        .endSpec()
+        .build();
   }
 
   /** The app's Deployment in {@code namespace}, asking for {@code replicas} pods. */
