@@ -75,6 +75,28 @@ class FleetMembershipTest {
     }
   }
 
+  @Test
+  void nodes_given_bus_ports_listen_for_the_fleets_event_bus_there_and_form_one_fleet() throws Exception {
+    String name = "fleet-" + UUID.randomUUID();
+    int firstPort = freePort();
+    int firstBus = freePort();
+    int secondBus = freePort();
+    try (TestNode first = TestNode.start(TestNode.options(temp.resolve("a"))
+        .fleet(FleetOptions.alone().named(name).joining("127.0.0.1", firstPort, List.of()).withBusPort(firstBus))
+        .build());
+        TestNode second = TestNode.start(TestNode.options(temp.resolve("b"))
+            .fleet(FleetOptions.alone().named(name).joining("127.0.0.1", freePort(),
+                List.of("127.0.0.1:" + firstPort)).withBusPort(secondBus)).build())) {
+
+      assertThat(members(first.adminJson("/v1/fleet"))).hasSize(2);
+      for (int bus : List.of(firstBus, secondBus)) {
+        try (java.net.Socket connected = new java.net.Socket(InetAddress.getLoopbackAddress(), bus)) {
+          assertThat(connected.isConnected()).as("event bus on port %d", bus).isTrue();
+        }
+      }
+    }
+  }
+
   private static JsonArray members(JsonObject fleet) {
     return fleet.getJsonArray("members");
   }

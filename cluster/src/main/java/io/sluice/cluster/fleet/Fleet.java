@@ -55,7 +55,11 @@ public final class Fleet {
     join.getAutoDetectionConfig().setEnabled(false);
     if (options.kubernetesServiceDns().isPresent()) {
       join.getTcpIpConfig().setEnabled(false);
-      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", options.kubernetesServiceDns().get());
+      // DNS-lookup mode: the headless service's A records are the members' pod IPs, and the port is ours (Hazelcast
+      // would otherwise assume 5701). No Kubernetes API call, so the node's Role needs nothing for discovery.
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", options.kubernetesServiceDns().get())
+          .setProperty("service-port", Integer.toString(options.port()));
     } else {
       join.getTcpIpConfig().setEnabled(true).setMembers(options.members());
     }

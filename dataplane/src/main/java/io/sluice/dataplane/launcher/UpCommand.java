@@ -1,5 +1,6 @@
 package io.sluice.dataplane.launcher;
 
+import io.sluice.cluster.fleet.FleetDiscovery;
 import io.sluice.cluster.fleet.FleetOptions;
 import io.sluice.config.AuthSpec;
 import io.sluice.config.NodeConfig;
@@ -101,6 +102,11 @@ final class UpCommand implements Callable<Integer> {
       description = "Fleet port; the next ones are tried when it is taken (default: ${DEFAULT-VALUE}).")
   int fleetPort;
 
+  @Option(names = "--bus-port", defaultValue = "0",
+      description = "Port of the event bus between the fleet's nodes, on --fleet-host; 0 for any free port "
+          + "(default: ${DEFAULT-VALUE}; give one when a network policy or firewall must allow it).")
+  int busPort;
+
   @Option(names = "--fleet-name", defaultValue = FleetOptions.DEFAULT_CLUSTER_NAME,
       description = "Nodes join only a fleet of the same name (default: ${DEFAULT-VALUE}).")
   String fleetName;
@@ -189,7 +195,7 @@ final class UpCommand implements Callable<Integer> {
         .pools(nodeConfig.pools())
         .limits(nodeConfig.limits())
         .auth(authOptions(nodeConfig.auth()))
-        .fleet(FleetOptions.alone().named(fleetName).joining(fleetHost, fleetPort, join))
+        .fleet(fleetOptions(System.getenv()))
         .adminToken(Optional.ofNullable(System.getenv(AdminToken.ENV)))
         .metrics(new MetricsOptions(metricsMaxApps))
         .tls(publicTls())
@@ -213,7 +219,7 @@ final class UpCommand implements Callable<Integer> {
       throw new CommandFailed("The node did not start: " + e.getCause().getMessage());
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    long stopSeconds = options.drainTimeout().plus(options.replicaStopGrace()).toSeconds() + 10;
+    long stopSeconds = stopSeconds(options);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.stopBlocking(stopSeconds, TimeUnit.SECONDS);
       stopped.countDown();
@@ -231,6 +237,28 @@ final class UpCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The fleet flags, resolved against where the node runs: in a pod whose manifests name the fleet's headless service,
+   * members are found through it (see {@link FleetDiscovery}).
+   */
+  FleetOptions fleetOptions(java.util.Map<String, String> env) {
+    try {
+      FleetOptions given = FleetOptions.alone().named(fleetName).joining(fleetHost, fleetPort, join)
+          .withBusPort(busPort);
+      return FleetDiscovery.resolve(given, env);
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailed(e.getMessage());
+    }
+  }
+
+  /**
+   * How long the shutdown hook waits for the node to stop: the drain, then the replicas' grace, and 10 s for the
+   * rest. A pod's {@code terminationGracePeriodSeconds} must leave at least this much after its preStop hook.
+   */
+  static long stopSeconds(NodeOptions options) {
+    return options.drainTimeout().plus(options.replicaStopGrace()).toSeconds() + 10;
   }
 
   /** The config file's [auth], with --jwt-key, --jwt-audience and --jwt-issuer on top. */

@@ -97,7 +97,7 @@ public final class SluiceNode {
     Json.encode(Map.of("warm", true));
     Fleet fleet = Fleet.create(options.fleet());
     vertxOptions.setEventLoopPoolSize(options.eventLoops()).getEventBusOptions()
-        .setHost(options.fleet().host()).setPort(0);
+        .setHost(options.fleet().host()).setPort(options.fleet().busPort());
     NodeMetrics metrics = NodeMetrics.create(options.metrics());
     return Vertx.builder().with(metrics.enable(vertxOptions)).withMetrics(metrics.vertxMetrics())
         .withClusterManager(fleet.clusterManager()).buildClustered()
