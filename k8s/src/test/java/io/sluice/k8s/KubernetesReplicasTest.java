@@ -8,21 +8,27 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.sluice.autoscaler.replica.Endpoint;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaState;
 import io.sluice.autoscaler.replica.ReplicaStatus;
 import io.sluice.config.AppSpec;
 import io.sluice.config.GpuType;
+import io.sluice.k8s.NodeRole.Permission;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +47,7 @@ class KubernetesReplicasTest {
   static final String NAMESPACE = "sluice";
   static final String IMAGE = "vllm/vllm-openai:v0.6.3";
   static final NodePool L4 = NodePool.gke("l4", GpuType.L4, "nvidia-l4", 1);
+  static final String NODE_AGENT = "sluice-node-under-test";
 
   KubernetesMockServer server;
   KubernetesClient client;
@@ -65,7 +72,10 @@ class KubernetesReplicasTest {
   }
 
   KubernetesReplicas newProvider() throws Exception {
-    KubernetesReplicas made = new KubernetesReplicas(client, NAMESPACE, spec -> new AppObjects(spec, IMAGE, L4),
+    // The provider's own client, told apart from the fake controller's calls by its user agent.
+    KubernetesClient nodeClient = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(NODE_AGENT).build()).build();
+    KubernetesReplicas made = new KubernetesReplicas(nodeClient, NAMESPACE, spec -> new AppObjects(spec, IMAGE, L4),
         spec -> Map.of("hf_access_token", "hf_secret_value"), status -> {
           latest.put(status.id(), status);
           history.add(status);
@@ -213,5 +223,29 @@ class KubernetesReplicasTest {
     assertThat(client.apps().deployments().inNamespace(NAMESPACE).withLabels(AppObjects.labels(app.id())).list()
         .getItems()).isEmpty();
     assertThat(client.secrets().inNamespace(NAMESPACE).withName(AppObjects.secretName(app.id())).get()).isNull();
+  }
+
+  @Test
+  void every_api_call_the_provider_makes_is_allowed_by_the_nodes_role_and_the_role_allows_nothing_more()
+      throws Exception {
+    runReady("a-1", "a-2");
+    provider.stop(replica("a-2"), Duration.ZERO);
+    await().atMost(Duration.ofSeconds(10)).until(() -> scale() == 1);
+    cluster.sync(deployment());
+    provider.stopAll(Duration.ZERO).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    provider = newProvider();
+    provider.start(replica("b-1"), app, 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> stateOf(replica("b-1")) == ReplicaState.READY);
+    provider.removeApp(app.id()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    Set<Permission> used = new TreeSet<>();
+    for (int i = server.getRequestCount(); i > 0; i--) {
+      RecordedRequest request = server.takeRequest(1, TimeUnit.SECONDS);
+      if (request != null && NODE_AGENT.equals(request.getHeader("User-Agent"))) {
+        used.add(ApiCall.permissionOf(request.getMethod(), request.getPath()));
+      }
+    }
+    assertThat(NodeRole.missing(used)).as("calls the Role does not allow").isEmpty();
+    assertThat(NodeRole.unused(used)).as("rules no call of the provider needs").isEmpty();
   }
 }
