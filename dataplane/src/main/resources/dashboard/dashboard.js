@@ -248,7 +248,7 @@ async function appPage(project, name) {
       ], history.slice(0, 20)));
   });
 
-  // Live logs: the node's own replicas' lines as they are printed (server-sent events), the last 500 kept.
+  // Live logs: the app's replicas' lines on every node as they are printed (server-sent events), the last 500 kept.
   const lines = [];
   const logFeed = new EventSource(`/v1/apps/${project}/${name}/logs?follow=true&tail=60`);
   const showLine = (text) => {
