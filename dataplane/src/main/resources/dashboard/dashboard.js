@@ -81,7 +81,7 @@ async function home() {
   async function refresh() {
     const since = Date.now() - 60_000;
     const [fleet, capacity, apps, recent, coldStarts] = await Promise.all([api('/v1/fleet'), api('/v1/capacity'),
-      api('/v1/apps'), api(`/v1/requests?since=${since}&limit=1000`), api('/v1/cold-starts')]);
+      api('/v1/apps'), api(`/v1/requests?since=${since}&limit=1000&routed=true`), api('/v1/cold-starts')]);
     document.getElementById('fleet-name').textContent = `fleet ${fleet.name}`;
     const metrics = await Promise.all(apps.apps.map((app) =>
       api(`/v1/apps/${app.project}/${app.name}/metrics`).catch(() => null)));

@@ -172,6 +172,11 @@ class RequestRecordsTest {
           .getJsonArray("records");
       assertThat(only401.stream().map(r -> ((JsonObject) r).getString("request_id")))
           .containsExactlyInAnyOrder("refused-no-key", "refused-bad-key");
+      assertThat(ids(node, "/v1/requests?routed=false&limit=100")).as("refused before an app")
+          .contains("refused-no-key", "refused-bad-key", "refused-no-app", "refused-many-headers")
+          .doesNotContain("served", "refused-too-big");
+      assertThat(ids(node, "/v1/requests?routed=true&limit=100")).contains("served", "refused-too-big")
+          .doesNotContain("refused-no-key", "refused-no-app");
       assertThat(records(node, "").stream().map(r -> ((JsonObject) r).getString("request_id")))
           .as("the app's own records: those that reached it").contains("served", "refused-too-big")
           .doesNotContain("refused-no-key", "refused-no-app");
@@ -217,6 +222,11 @@ class RequestRecordsTest {
       Thread.onSpinWait();
     }
     return answer;
+  }
+
+  private static List<String> ids(TestNode node, String path) throws Exception {
+    return new JsonObject(node.admin("GET", path, null).body()).getJsonArray("records").stream()
+        .map(r -> ((JsonObject) r).getString("request_id")).toList();
   }
 
   private static String firstKey;

@@ -39,6 +39,9 @@ final class RequestsCommand implements Callable<Integer> {
   @Option(names = "--status", description = "Only these: a class (2xx, 4xx, 5xx), a status (404), or none.")
   String status;
 
+  @Option(names = "--refused", description = "Only requests refused before they reached an app (without APP).")
+  boolean refused;
+
   @Option(names = "--limit", defaultValue = "50", description = "How many (default: ${DEFAULT-VALUE}).")
   int limit;
 
@@ -52,7 +55,8 @@ final class RequestsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String path = app == null ? "/v1/requests" : "/v1/apps/" + AppName.parse(app).key() + "/requests";
     PrintWriter out = spec.commandLine().getOut();
-    String filter = (status == null ? "" : "&" + AdminClient.query("status", status));
+    String filter = (status == null ? "" : "&" + AdminClient.query("status", status))
+        + (refused ? "&routed=false" : "");
     JsonArray newest = fetch(path, "?limit=" + limit + filter);
     if (!json) {
       out.printf(FORMAT, "START", "REQUEST ID", "METHOD", "ST", "LATENCY", "HELD", "PATH", "REPLICA / ERROR");

@@ -152,7 +152,7 @@ class CliTest {
     assertThat(refused.statusCode()).isEqualTo(401);
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      Run listed = sluice("requests", "--status", "401");
+      Run listed = sluice("requests", "--refused", "--status", "401");
       assertThat(listed.exitCode()).as(listed.err()).isZero();
       assertThat(listed.out()).containsPattern("cli-refused-401\\s+GET\\s+401 .* /v4/local/cli-nowhere/predict\\s+"
           + "unauthorized\n");

@@ -15,7 +15,7 @@ class RecordRingTest {
   }
 
   private static RecordQuery all(int limit) {
-    return new RecordQuery(null, null, null, 0, Long.MAX_VALUE, Long.MAX_VALUE, limit);
+    return new RecordQuery(null, null, null, 0, Long.MAX_VALUE, Long.MAX_VALUE, limit, null);
   }
 
   @Test
