@@ -24,7 +24,8 @@ import java.util.function.Predicate;
  * </pre>
  *
  * <p>Lines are those of the app's replicas on every node of the fleet ({@link FleetLogs}): any node answers for all.
- * A node that did not answer is named in {@code X-Sluice-Nodes-Unanswered} (text) or a comment (events).
+ * A node that did not answer a read is named in {@code X-Sluice-Nodes-Unanswered}; a follow asks it again every few
+ * seconds.
  */
 final class LogRoutes {
 
