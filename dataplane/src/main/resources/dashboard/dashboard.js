@@ -81,7 +81,7 @@ async function home() {
   async function refresh() {
     const since = Date.now() - 60_000;
     const [fleet, capacity, apps, recent, coldStarts] = await Promise.all([api('/v1/fleet'), api('/v1/capacity'),
-      api('/v1/apps'), api(`/v1/requests?since=${since}&limit=1000`), api('/v1/cold-starts')]);
+      api('/v1/apps'), api(`/v1/requests?since=${since}&limit=1000&routed=true`), api('/v1/cold-starts')]);
     document.getElementById('fleet-name').textContent = `fleet ${fleet.name}`;
     const metrics = await Promise.all(apps.apps.map((app) =>
       api(`/v1/apps/${app.project}/${app.name}/metrics`).catch(() => null)));
@@ -248,7 +248,7 @@ async function appPage(project, name) {
       ], history.slice(0, 20)));
   });
 
-  // Live logs: the node's own replicas' lines as they are printed (server-sent events), the last 500 kept.
+  // Live logs: the app's replicas' lines on every node as they are printed (server-sent events), the last 500 kept.
   const lines = [];
   const logFeed = new EventSource(`/v1/apps/${project}/${name}/logs?follow=true&tail=60`);
   const showLine = (text) => {

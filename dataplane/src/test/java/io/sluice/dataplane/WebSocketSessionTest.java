@@ -80,8 +80,12 @@ class WebSocketSessionTest {
 
   /** Opens a socket to the app's echo and takes the replica's hello. */
   private static WebSocket open(String app, WebSocketListener listener) throws Exception {
+    return open(app, listener, "ws-" + System.nanoTime());
+  }
+
+  private static WebSocket open(String app, WebSocketListener listener, String requestId) throws Exception {
     WebSocket socket = node.http().newWebSocketBuilder().header("Authorization", "Bearer " + node.apiKey())
-        .buildAsync(URI.create(wsUrl(app)), listener).get(10, TimeUnit.SECONDS);
+        .header("X-Request-Id", requestId).buildAsync(URI.create(wsUrl(app)), listener).get(10, TimeUnit.SECONDS);
     assertThat(new JsonObject((String) listener.next()).getString("path")).isEqualTo("/ws");
     return socket;
   }
@@ -184,6 +188,57 @@ class WebSocketSessionTest {
     awaitNoneInFlight(echo);
   }
 
+  // --- The session's record ------------------------------------------------------------------------------------------
+
+  /** The session's record, once it has ended, from the admin API. */
+  private static JsonObject endedRecord(String requestId) {
+    JsonObject[] found = new JsonObject[1];
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      JsonArray records = new JsonObject(node.admin("GET", "/v1/requests?request_id=" + requestId, null).body())
+          .getJsonArray("records");
+      found[0] = records.isEmpty() ? null : records.getJsonObject(0);
+      return found[0] != null;
+    });
+    return found[0];
+  }
+
+  @Test
+  void a_sessions_record_says_who_closed_it_with_which_code_and_what_went_across() throws Exception {
+    WebSocketListener byClient = new WebSocketListener();
+    WebSocket socket = open("echo", byClient, "ws-record-client");
+    socket.sendText("one", true).get(5, TimeUnit.SECONDS);
+    assertThat(byClient.next()).isEqualTo("one");
+    socket.sendBinary(ByteBuffer.wrap(new byte[100]), true).get(5, TimeUnit.SECONDS);
+    assertThat((byte[]) byClient.next()).hasSize(100);
+    socket.sendClose(WebSocket.NORMAL_CLOSURE, "done here").get(5, TimeUnit.SECONDS);
+    assertThat(byClient.closed().code()).isEqualTo(WebSocket.NORMAL_CLOSURE);
+
+    JsonObject closedByClient = endedRecord("ws-record-client");
+    assertThat(closedByClient.getString("kind")).isEqualTo("websocket");
+    assertThat(closedByClient.getInteger("status")).isEqualTo(101);
+    JsonObject session = closedByClient.getJsonObject("websocket");
+    assertThat(session.getInteger("close_code")).isEqualTo(1000);
+    assertThat(session.getString("closed_by")).isEqualTo("client");
+    assertThat(session.getString("close_reason")).isEqualTo("done here");
+    assertThat(session.getLong("messages_in")).isEqualTo(2);
+    assertThat(session.getLong("bytes_in")).isEqualTo(103);
+    // The replica's hello, then the two echoes.
+    assertThat(session.getLong("messages_out")).isEqualTo(3);
+    assertThat(session.getLong("bytes_out")).isGreaterThan(103);
+    assertThat(session.getDouble("session_ms")).isPositive();
+
+    WebSocketListener idle = new WebSocketListener();
+    open("strict", idle, "ws-record-idle");
+    assertThat(idle.closed()).isEqualTo(new WebSocketListener.Closed(1001, "idle timeout"));
+
+    JsonObject idleSession = endedRecord("ws-record-idle").getJsonObject("websocket");
+    assertThat(idleSession.getInteger("close_code")).isEqualTo(1001);
+    assertThat(idleSession.getString("closed_by")).isEqualTo("node");
+    assertThat(idleSession.getString("close_reason")).isEqualTo("idle timeout");
+    assertThat(idleSession.getDouble("session_ms")).as("the app's idle timeout is 1 s").isGreaterThanOrEqualTo(900.0);
+    awaitNoneInFlight(strict);
+  }
+
   // --- Either side going away ----------------------------------------------------------------------------------------
 
   @Test
@@ -191,7 +246,7 @@ class WebSocketSessionTest {
     DeployedApp doomed = node.deployAndAwaitReady(TestNode.appFolder(temp, "doomed", "cerebrium.toml",
         Configs.cerebrium("doomed", 1, 0, "")));
     WebSocketListener listener = new WebSocketListener();
-    WebSocket socket = open("doomed", listener);
+    WebSocket socket = open("doomed", listener, "ws-record-died");
     socket.sendText("before", true).get(5, TimeUnit.SECONDS);
     assertThat(listener.next()).isEqualTo("before");
 
@@ -200,6 +255,9 @@ class WebSocketSessionTest {
 
     assertThat(listener.closed()).isEqualTo(new WebSocketListener.Closed(1011, "replica connection lost"));
     awaitNoneInFlight(doomed);
+    JsonObject session = endedRecord("ws-record-died").getJsonObject("websocket");
+    assertThat(session.getInteger("close_code")).isEqualTo(1011);
+    assertThat(session.getString("closed_by")).isEqualTo("node");
   }
 
   @Test

@@ -12,7 +12,7 @@ import io.sluice.dataplane.proxy.ErrorReply;
 import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.dataplane.records.RecordQuery;
 import io.sluice.dataplane.proxy.RequestIds;
-import io.sluice.dataplane.replica.local.ReplicaLogs;
+import io.sluice.dataplane.logs.FleetLogs;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.secrets.SecretStore;
 import io.sluice.dataplane.runs.AsyncRuns;
@@ -71,7 +71,7 @@ public final class AdminApi {
   private final SecretStore secrets;
   private final ApiKeyStore apiKeys;
   private final AdminToken adminToken;
-  private final ReplicaLogs logs;
+  private final FleetLogs logs;
   private final Supplier<String> publicBaseUrl;
   private final Path uploads;
   private final NodeDrain drain;
@@ -85,7 +85,7 @@ public final class AdminApi {
 
   public AdminApi(
       Vertx vertx, AppDeployer deployer, SecretStore secrets, ApiKeyStore apiKeys, AdminToken adminToken,
-      ReplicaLogs logs, Supplier<String> publicBaseUrl,
+      FleetLogs logs, Supplier<String> publicBaseUrl,
       Path uploads, NodeDrain drain, Function<AppId, Optional<JsonObject>> scalingState,
       Function<AppId, Optional<JsonObject>> scalingMetrics, Supplier<JsonObject> capacity,
       Supplier<JsonObject> fleet) {

@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,7 +62,20 @@ final class LogEventStream {
     }
   }
 
-  /** Sends the tail, oldest line first across replicas, then whatever came since that the tail did not hold. */
+  /** Lines another node dropped for this follower: said where they went missing. From any thread; never blocks. */
+  void dropped(long lines) {
+    if (lines > 0) {
+      buffer.countDropped(lines);
+      if (started && !waitingForDrain && scheduled.compareAndSet(false, true)) {
+        context.runOnContext(v -> drain());
+      }
+    }
+  }
+
+  /**
+   * Sends the tail, oldest line first across replicas, then what came since (each node left out of its lines what its
+   * tail holds).
+   */
   void start(AppId app, Map<String, List<LogLine>> tails) {
     if (closed) {
       return;
@@ -73,18 +85,11 @@ final class LogEventStream {
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
         .putHeader("X-Accel-Buffering", "no");
     List<LogLine> lines = new ArrayList<>();
-    Map<String, LogLine> lastOfEach = new HashMap<>();
-    tails.forEach((replica, tail) -> {
-      lines.addAll(tail);
-      if (!tail.isEmpty()) {
-        lastOfEach.put(replica, tail.get(tail.size() - 1));
-      }
-    });
+    tails.values().forEach(lines::addAll);
     lines.sort(Comparator.comparing(LogLine::time, Comparator.nullsFirst(Comparator.naturalOrder())));
     Buffer first = Buffer.buffer(": following " + app + "\n\n");
     lines.forEach(line -> appendLine(first, line));
     response.write(first);
-    buffer.dropAlreadySent(lastOfEach);
     started = true;
     keepAlive = vertx.setPeriodic(KEEP_ALIVE_MILLIS, t -> {
       if (!closed && !response.writeQueueFull()) {

@@ -1,16 +1,14 @@
 package io.sluice.dataplane.admin;
 
 import io.sluice.config.AppId;
+import io.sluice.dataplane.logs.FleetLogs;
 import io.sluice.dataplane.proxy.ErrorReply;
 import io.sluice.dataplane.proxy.RequestIds;
-import io.sluice.dataplane.replica.local.LogFollowers;
 import io.sluice.dataplane.replica.local.LogLine;
-import io.sluice.dataplane.replica.local.ReplicaLogs;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,7 +23,9 @@ import java.util.function.Predicate;
  * GET /v1/apps/{project}/{app}/logs?follow=true&amp;replica=R&amp;tail=N   text/event-stream, N lines per replica (10)
  * </pre>
  *
- * <p>Lines are those of this node's replicas (in a fleet, follow each node that runs the app's replicas).
+ * <p>Lines are those of the app's replicas on every node of the fleet ({@link FleetLogs}): any node answers for all.
+ * A node that did not answer a read is named in {@code X-Sluice-Nodes-Unanswered}; a follow asks it again every few
+ * seconds.
  */
 final class LogRoutes {
 
@@ -35,11 +35,11 @@ final class LogRoutes {
   private static final int MAX_TAIL = 10_000;
 
   private final Vertx vertx;
-  private final ReplicaLogs logs;
+  private final FleetLogs logs;
   private final Predicate<AppId> deployed;
   private final AtomicInteger following = new AtomicInteger();
 
-  LogRoutes(Vertx vertx, ReplicaLogs logs, Predicate<AppId> deployed) {
+  LogRoutes(Vertx vertx, FleetLogs logs, Predicate<AppId> deployed) {
     this.vertx = vertx;
     this.logs = logs;
     this.deployed = deployed;
@@ -67,12 +67,15 @@ final class LogRoutes {
   }
 
   private void lastLines(RoutingContext ctx, AppId id, String replica, int tail) {
-    vertx.executeBlocking(() -> logs.tails(id, replica, tail), false).onComplete(read -> {
+    logs.tails(id, replica, tail).onComplete(read -> {
       if (read.failed()) {
         AdminApi.error(ctx, 500, "logs_unreadable", read.cause().getMessage());
         return;
       }
-      Map<String, List<String>> tails = read.result();
+      Map<String, List<String>> tails = read.result().byReplica();
+      if (!read.result().unanswered().isEmpty()) {
+        ctx.response().putHeader("X-Sluice-Nodes-Unanswered", String.join(",", read.result().unanswered()));
+      }
       if (tails.isEmpty()) {
         AdminApi.error(ctx, 404, "no_logs", "no replica logs for " + id + (replica == null ? "" : " replica " + replica));
         return;
@@ -89,8 +92,9 @@ final class LogRoutes {
   }
 
   /**
-   * Subscribes first, so that nothing printed while the tail is read is missed, reads the tail off the loop, sends it,
-   * then the queued lines that the tail did not already hold, then lines as they come.
+   * Follows the app on every node: each sends its replicas' tails, then lines as they come (each node subscribes
+   * before it reads its tail and leaves out what the tail holds, so nothing is missed or sent twice); the events start
+   * with the tails, oldest first, once every node has sent its own.
    */
   private void follow(RoutingContext ctx, AppId id, String replica, int tail) {
     if (following.incrementAndGet() > MAX_FOLLOWERS) {
@@ -100,29 +104,32 @@ final class LogRoutes {
       return;
     }
     LogEventStream stream = new LogEventStream(vertx, ctx.response(), FOLLOWER_BUFFER_BYTES);
-    LogFollowers.Subscription subscription = logs.followers().follow(id, replica, stream::offer);
+    FleetLogs.Follow follow = logs.follow(id, replica, tail, new FleetLogs.Follower() {
+      @Override
+      public void line(LogLine line) {
+        stream.offer(line);
+      }
+
+      @Override
+      public void dropped(long lines) {
+        stream.dropped(lines);
+      }
+    });
     stream.onClose(() -> {
-      subscription.close();
+      follow.close();
       following.decrementAndGet();
     });
-    vertx.executeBlocking(() -> logs.tails(id, replica, tail), false).onComplete(read -> {
+    follow.started().onComplete(read -> {
       if (read.failed()) {
+        // The client left before the tails came.
         stream.close();
-        AdminApi.error(ctx, 500, "logs_unreadable", read.cause().getMessage());
       } else if (read.result().isEmpty() && !deployed.test(id)) {
         stream.close();
         AdminApi.error(ctx, 404, "no_logs", "no app " + id + " and no replica logs for it");
       } else {
-        stream.start(id, parsed(read.result()));
+        stream.start(id, read.result());
       }
     });
-  }
-
-  private static Map<String, List<LogLine>> parsed(Map<String, List<String>> tails) {
-    Map<String, List<LogLine>> lines = new LinkedHashMap<>();
-    tails.forEach((replica, stored) -> lines.put(replica,
-        stored.stream().map(line -> LogLine.parse(replica, line)).toList()));
-    return lines;
   }
 
   private static int tailParam(RoutingContext ctx, int fallback, int min) {

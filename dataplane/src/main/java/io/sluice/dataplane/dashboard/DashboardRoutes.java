@@ -164,7 +164,7 @@ public final class DashboardRoutes {
   private Future<JsonObject> tick(AppId app) {
     long now = System.currentTimeMillis();
     RecordQuery recent = new RecordQuery(app.key(), null, null, now - RECENT_MILLIS, Long.MAX_VALUE, Long.MAX_VALUE,
-        RecordQuery.MAX_LIMIT);
+        RecordQuery.MAX_LIMIT, null);
     return records.fleet(recent).map(found -> new JsonObject()
         .put("at", now)
         .put("scaling", scalingState.apply(app).orElse(new JsonObject()))

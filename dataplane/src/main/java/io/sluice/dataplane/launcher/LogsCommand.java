@@ -18,8 +18,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sluice logs APP}: the last lines of the app's replicas' output, gone replicas included; with {@code -f},
- * then every new line as the replicas print it, until Ctrl-C.
+ * {@code sluice logs APP}: the last lines of the app's replicas' output, gone replicas included, whichever nodes of
+ * the fleet run them (the node asked gathers them); with {@code -f}, then every new line as the replicas print it,
+ * replicas that start later on any node included, until Ctrl-C.
  */
 @Command(name = "logs", mixinStandardHelpOptions = true, description = "Show the app's replica logs.")
 final class LogsCommand implements Callable<Integer> {

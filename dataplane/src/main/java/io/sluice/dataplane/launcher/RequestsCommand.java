@@ -1,6 +1,5 @@
 package io.sluice.dataplane.launcher;
 
-import io.sluice.config.AppId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
@@ -16,9 +15,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice requests APP}: the app's recent requests, from every node of the fleet, newest first. */
+/**
+ * {@code sluice requests [APP]}: the app's recent requests, from every node of the fleet, newest first; without an
+ * app, every request, those refused before they reached an app (401, 404, malformed) included.
+ */
 @Command(name = "requests", mixinStandardHelpOptions = true,
-    description = "Show the app's recent requests (every node of the fleet), newest first.")
+    description = "Show recent requests (every node of the fleet), newest first: the app's, or without APP all of "
+        + "them, those refused before they reached an app (401, 404, malformed, oversized) included.")
 final class RequestsCommand implements Callable<Integer> {
 
   private static final String FORMAT = "%-24s  %-36s  %-6s %-4s %9s %8s  %-30s %s%n";
@@ -29,11 +32,15 @@ final class RequestsCommand implements Callable<Integer> {
   @Mixin
   NodeAddress node;
 
-  @Parameters(paramLabel = "APP", description = "project/app, or app in project local.")
+  @Parameters(paramLabel = "APP", arity = "0..1", description = "project/app, or app in project local; "
+      + "omitted: every request.")
   String app;
 
   @Option(names = "--status", description = "Only these: a class (2xx, 4xx, 5xx), a status (404), or none.")
   String status;
+
+  @Option(names = "--refused", description = "Only requests refused before they reached an app (without APP).")
+  boolean refused;
 
   @Option(names = "--limit", defaultValue = "50", description = "How many (default: ${DEFAULT-VALUE}).")
   int limit;
@@ -46,10 +53,11 @@ final class RequestsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    AppId id = AppName.parse(app);
+    String path = app == null ? "/v1/requests" : "/v1/apps/" + AppName.parse(app).key() + "/requests";
     PrintWriter out = spec.commandLine().getOut();
-    String filter = (status == null ? "" : "&" + AdminClient.query("status", status));
-    JsonArray newest = fetch(id, "?limit=" + limit + filter);
+    String filter = (status == null ? "" : "&" + AdminClient.query("status", status))
+        + (refused ? "&routed=false" : "");
+    JsonArray newest = fetch(path, "?limit=" + limit + filter);
     if (!json) {
       out.printf(FORMAT, "START", "REQUEST ID", "METHOD", "ST", "LATENCY", "HELD", "PATH", "REPLICA / ERROR");
     }
@@ -65,7 +73,7 @@ final class RequestsCommand implements Callable<Integer> {
     out.flush();
     while (follow) {
       Thread.sleep(1000);
-      JsonArray fresh = fetch(id, "?limit=" + limit + filter + "&since=" + since);
+      JsonArray fresh = fetch(path, "?limit=" + limit + filter + "&since=" + since);
       for (int i = fresh.size() - 1; i >= 0; i--) {
         JsonObject record = fresh.getJsonObject(i);
         if (seen.add(record.getString("request_id"))) {
@@ -78,8 +86,8 @@ final class RequestsCommand implements Callable<Integer> {
     return 0;
   }
 
-  private JsonArray fetch(AppId id, String query) throws Exception {
-    return node.client().get("/v1/apps/" + id.key() + "/requests" + query).orFail().json().getJsonArray("records");
+  private JsonArray fetch(String path, String query) throws Exception {
+    return node.client().get(path + query).orFail().json().getJsonArray("records");
   }
 
   private void print(PrintWriter out, JsonObject record) {
@@ -89,8 +97,13 @@ final class RequestsCommand implements Callable<Integer> {
     }
     String end = record.getString("error") != null ? record.getString("error")
         : record.getString("replica") == null ? "-" : record.getString("replica");
-    out.printf(FORMAT, record.getString("start"), record.getString("request_id"), record.getString("method"),
-        record.getInteger("status"), String.format("%.1fms", record.getDouble("latency_ms")),
-        String.format("%.1fms", record.getDouble("held_ms")), record.getString("path"), end);
+    JsonObject websocket = record.getJsonObject("websocket");
+    if (websocket != null) {
+      end += " closed " + websocket.getInteger("close_code") + " by " + websocket.getString("closed_by");
+    }
+    out.printf(FORMAT, record.getString("start"), record.getString("request_id"),
+        record.getString("method") == null ? "-" : record.getString("method"), record.getInteger("status"), String.format("%.1fms", record.getDouble("latency_ms")),
+        String.format("%.1fms", record.getDouble("held_ms")),
+        record.getString("path") == null ? "-" : record.getString("path"), end);
   }
 }

@@ -22,6 +22,7 @@ import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.scaling.DeciderSpecs;
 import io.sluice.dataplane.scaling.ScalingLoop;
 import io.sluice.dataplane.dashboard.DashboardRoutes;
+import io.sluice.dataplane.logs.FleetLogs;
 import io.sluice.dataplane.records.NodeRecords;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.runs.AsyncRuns;
@@ -172,8 +173,10 @@ public final class SluiceNode {
         .compose(provider -> {
           node.provider = provider;
           deployer.useProvider(provider);
+          FleetLogs fleetLogs = new FleetLogs(vertx, fleet.self(), provider.logs(), fleet::memberIds, clock);
+          fleetLogs.listen();
           AdminApi api = new AdminApi(vertx, deployer, secrets, node.credentials.apiKeys(),
-              node.credentials.adminToken(), provider.logs(), node::publicBaseUrl,
+              node.credentials.adminToken(), fleetLogs, node::publicBaseUrl,
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
               scaling::metrics, scaling::capacity, node::fleetJson).withRuns(runs).withRecords(records)
               .withDashboard(new DashboardRoutes(vertx, node.credentials.adminToken(), records, scaling::snapshot,

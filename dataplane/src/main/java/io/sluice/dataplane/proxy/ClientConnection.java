@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -24,6 +25,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.ClientLimits;
+import io.sluice.dataplane.records.RequestRecord;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.RequestTarget;
 import java.net.InetSocketAddress;
@@ -43,6 +45,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Timeouts: the connection notes what it waits for from the client (a request head, more of a body, or the next
  * request) and since when; its loop's sweep calls {@link #checkTimeouts} and the connection ends itself when a wait
  * has lasted too long. A slow client is cut off whether it sends nothing or trickles bytes.
+ *
+ * <p>What is refused here is recorded here ({@link #refuse}), with what is known of the request and none of its
+ * headers; a request that becomes an exchange is recorded by it, so the path that serves pays nothing for this.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter implements ProxyLoop.Swept {
 
@@ -74,6 +79,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   private boolean exchangePaused;
   private int waitingFor = WAITING_FOR_HEAD;
   private long waitingSince;
+  /** When the head of the request being begun started to arrive (as far as the connection's clock knows). */
+  private long headSince;
   private long bodySince;
   private long bodyBytesIn;
   /** The request being read is a gRPC call: Sluice's own errors for it are gRPC statuses. */
@@ -197,8 +204,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
       case WAITING_FOR_HEAD -> {
         if (waited > limits.headerTimeout().toNanos()) {
           waitingFor = WAITING_FOR_NOTHING;
-          reply(error(408, "request_timeout", "the request head did not arrive within "
-              + limits.headerTimeout().toMillis() + " ms", null, 0, true), true);
+          headSince = waitingSince;
+          String requestId = RequestIds.next();
+          refuse(null, null, error(408, "request_timeout", "the request head did not arrive within "
+              + limits.headerTimeout().toMillis() + " ms", requestId, 0, true), 408, "request_timeout", requestId,
+              true);
         }
       }
       case WAITING_FOR_BODY -> {
@@ -290,6 +300,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   }
 
   private void begin(HttpRequest request) {
+    headSince = waitingSince;
     String requestId = request.headers().get(ErrorReply.REQUEST_ID);
     if (requestId == null || !RequestIds.acceptable(requestId)) {
       requestId = RequestIds.next();
@@ -297,7 +308,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
     grpc = stream && GrpcStatus.isGrpc(request.headers());
     DecoderResult decoded = request.decoderResult();
     if (decoded.isFailure()) {
-      refuseMalformed(decoded.cause(), requestId);
+      refuseMalformed(request, decoded.cause(), requestId);
       return;
     }
     HttpHeaders headers = request.headers();
@@ -315,13 +326,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
     boolean keepAlive = HttpUtil.isKeepAlive(request) && !hasBody;
     ClientLimits limits = loop.limits();
     if (headers.size() > limits.maxHeaderCount()) {
-      reply(error(431, "headers_too_large", "the request has more than " + limits.maxHeaderCount()
-          + " header fields", requestId, 0, true), true);
+      refuse(request, null, error(431, "headers_too_large", "the request has more than " + limits.maxHeaderCount()
+          + " header fields", requestId, 0, true), 431, "headers_too_large", requestId, true);
       return;
     }
     if (loop.drain().draining()) {
-      reply(error(503, "node_draining", "this node is shutting down; retry on another node",
-          requestId, 1, true), true);
+      refuse(request, null, error(503, "node_draining", "this node is shutting down; retry on another node",
+          requestId, 1, true), 503, "node_draining", requestId, true);
       return;
     }
     if (loop.runs() != null && request.uri().startsWith(RunEndpoints.PREFIX)) {
@@ -330,7 +341,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
         FullHttpResponse refused = error(401, "unauthorized", "send a valid API key or token of the run's project "
             + "as `Authorization: Bearer <key>`", requestId, 0, !keepAlive);
         refused.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
-        reply(refused, !keepAlive);
+        refuse(request, null, refused, 401, "unauthorized", requestId, !keepAlive);
         return;
       }
       current = new RunEndpoints(this, loop.runs(), request.method(), request.uri(), project, requestId);
@@ -346,7 +357,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
         FullHttpResponse refused = error(401, "unauthorized", "send a valid API key or token of the "
             + "app's project as `Authorization: Bearer <key>`", requestId, 0, !keepAlive);
         refused.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
-        reply(refused, !keepAlive);
+        refuse(request, null, refused, 401, "unauthorized", requestId, !keepAlive);
         return;
       }
       if (route != null && !route.spec().id().project().equals(project)) {
@@ -354,19 +365,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
       }
     }
     if (route == null) {
-      reply(error(404, "app_not_found", "no app at " + firstSegments(request.uri())
+      refuse(request, null, error(404, "app_not_found", "no app at " + firstSegments(request.uri())
           + "; app URLs are /v4/{project}/{app}/{path}, or send `x-sluice-app: {project}/{app}`", requestId, 0,
-          !keepAlive), !keepAlive);
+          !keepAlive), 404, "app_not_found", requestId, !keepAlive);
       return;
     }
     if (target.error() == RequestTarget.Error.BAD_PATH) {
-      reply(error(400, "bad_path", "the path has dot segments, encoded separators or malformed "
-          + "escapes; send a plain path", requestId, 0, !keepAlive), !keepAlive);
+      refuse(request, route, error(400, "bad_path", "the path has dot segments, encoded separators or malformed "
+          + "escapes; send a plain path", requestId, 0, !keepAlive), 400, "bad_path", requestId, !keepAlive);
       return;
     }
     if (contentLength > limits.maxBodyBytes()) {
-      reply(error(413, "body_too_large", "the request body is larger than " + limits.maxBodyBytes()
-          + " bytes", requestId, 0, true), true);
+      refuse(request, route, error(413, "body_too_large", "the request body is larger than " + limits.maxBodyBytes()
+          + " bytes", requestId, 0, true), 413, "body_too_large", requestId, true);
       return;
     }
     if (loop.runs() != null && AsyncIntake.wanted(request)) {
@@ -375,7 +386,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
       return;
     }
     boolean upgrade = isWebSocketUpgrade(headers);
-    if (upgrade && !validWebSocketHandshake(request, requestId)) {
+    if (upgrade && !validWebSocketHandshake(request, route, requestId)) {
       return;
     }
     current = new Exchange(this, loop, request, route, target.upstreamUri(), requestId,
@@ -390,19 +401,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   }
 
   /** Sluice relays RFC 6455 (version 13) sockets only, opened by a GET over HTTP/1.1 with a key. */
-  private boolean validWebSocketHandshake(HttpRequest request, String requestId) {
+  private boolean validWebSocketHandshake(HttpRequest request, AppRoute route, String requestId) {
     HttpHeaders headers = request.headers();
     if (!"13".equals(headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
       FullHttpResponse refused = error(426, "websocket_version", "Sluice relays WebSocket version 13 "
           + "(RFC 6455) only", requestId, 0, true);
       refused.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
-      reply(refused, true);
+      refuse(request, route, refused, 426, "websocket_version", requestId, true);
       return false;
     }
     if (request.method() != HttpMethod.GET || request.protocolVersion() != HttpVersion.HTTP_1_1
         || headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY) == null) {
-      reply(error(400, "bad_websocket_handshake", "a WebSocket opens with a GET over HTTP/1.1 that "
-          + "has Sec-WebSocket-Key", requestId, 0, true), true);
+      refuse(request, route, error(400, "bad_websocket_handshake", "a WebSocket opens with a GET over HTTP/1.1 that "
+          + "has Sec-WebSocket-Key", requestId, 0, true), 400, "bad_websocket_handshake", requestId, true);
       return false;
     }
     return true;
@@ -415,18 +426,37 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
   }
 
   /** What the HTTP decoder could not read: the connection is not in a state to read another request after it. */
-  private void refuseMalformed(Throwable cause, String requestId) {
+  private void refuseMalformed(HttpRequest request, Throwable cause, String requestId) {
     waitingFor = WAITING_FOR_NOTHING;
     if (cause instanceof TooLongHttpLineException) {
-      reply(error(414, "uri_too_long", "the request line is longer than "
-          + loop.limits().maxRequestLineBytes() + " bytes", requestId, 0, true), true);
+      refuse(request, null, error(414, "uri_too_long", "the request line is longer than "
+          + loop.limits().maxRequestLineBytes() + " bytes", requestId, 0, true), 414, "uri_too_long", requestId, true);
     } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-      reply(error(431, "headers_too_large", "the request headers are larger than "
-          + loop.limits().maxHeaderBytes() + " bytes", requestId, 0, true), true);
+      refuse(request, null, error(431, "headers_too_large", "the request headers are larger than "
+          + loop.limits().maxHeaderBytes() + " bytes", requestId, 0, true), 431, "headers_too_large", requestId, true);
     } else {
-      reply(error(400, "malformed_request", "the request is not valid HTTP/1.1: "
-          + cause.getMessage(), requestId, 0, true), true);
+      refuse(request, null, error(400, "malformed_request", "the request is not valid HTTP/1.1: "
+          + cause.getMessage(), requestId, 0, true), 400, "malformed_request", requestId, true);
     }
+  }
+
+  /**
+   * Answers a request the connection refuses itself, and records it: method, path (without its query), status, error
+   * code, the client's address and how long since its head began to arrive; never a header, so never a credential.
+   *
+   * @param request null when none came (a head that did not arrive in time)
+   * @param route the app the request named, when it got as far as one; else null
+   */
+  private void refuse(HttpRequest request, AppRoute route, FullHttpResponse response, int status, String code,
+      String requestId, boolean close) {
+    long micros = Math.max(0, System.nanoTime() - headSince) / 1000;
+    // A head the decoder could not read at all comes as its placeholder (GET /bad-request): nothing of it is known.
+    boolean known = request != null && !(request instanceof FullHttpRequest && request.decoderResult().isFailure());
+    loop.recorder().record(RequestRecord.refused(requestId, route == null ? null : route.spec().id().project(),
+        route == null ? null : route.spec().id().name(), grpc ? "grpc" : "http", known ? request.method().name() : null,
+        known ? request.uri() : null, status, code, System.currentTimeMillis() - micros / 1000, micros, loop.node(),
+        remoteHost));
+    reply(response, close);
   }
 
   /** Sluice's own error: JSON, or a gRPC status when the request is a gRPC call. */

@@ -25,6 +25,7 @@ import io.sluice.autoscaler.metrics.ConcurrencyAccumulator;
 import io.sluice.dataplane.metrics.AppMeters;
 import io.sluice.dataplane.records.CapturedPayload;
 import io.sluice.dataplane.records.RequestRecord;
+import io.sluice.dataplane.records.WebSocketEnd;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.routing.HeldRequest;
 import io.sluice.dataplane.routing.ReplicaSlot;
@@ -111,6 +112,8 @@ final class Exchange implements ClientWork {
   private final CapturedPayload captured;
   /** When a WebSocket's 101 went out: its latency ends there, not when the socket closes. */
   private long switchedNanos;
+  /** How the WebSocket this exchange became ended; null until it has. */
+  private WebSocketEnd websocketEnd;
   /** The status sent to the client, 0 while none has been. */
   private int status;
 
@@ -460,8 +463,9 @@ final class Exchange implements ClientWork {
     WebSocketRelay.start(this, loop, down, channel, route.spec().websocket(), extensions);
   }
 
-  /** The WebSocket this exchange became has closed. */
-  void tunnelEnded() {
+  /** The WebSocket this exchange became has closed, as {@code end} says. */
+  void tunnelEnded(WebSocketEnd end) {
+    websocketEnd = end;
     finish();
   }
 
@@ -701,7 +705,8 @@ final class Exchange implements ClientWork {
         answered ? Math.max(0, end - firstByteNanos) / 1000 : -1,
         slot == null ? null : slot.replica().id().name(), loop.node(), bodyBytes, bytesOut, caller,
         caller == null ? null : headers.get(X_SLUICE_RUN_ID), errorCode, headers.get(TRACEPARENT),
-        captured == null ? null : captured.json(loop.secretValues(route.spec().id().project()))));
+        captured == null ? null : captured.json(loop.secretValues(route.spec().id().project())),
+        client.remoteHost(), websocketEnd));
   }
 
   /** The one place an exchange ends: the slot goes back, the meter closes and the request is counted, once. */

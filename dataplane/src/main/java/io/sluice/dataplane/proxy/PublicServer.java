@@ -27,6 +27,7 @@ import io.sluice.config.ClientLimits;
 import io.sluice.dataplane.auth.Authenticator;
 import io.sluice.dataplane.routing.AppDirectory;
 import io.sluice.dataplane.records.NodeRecords;
+import io.sluice.dataplane.records.RequestRecord;
 import io.sluice.dataplane.routing.NodeDrain;
 import io.sluice.dataplane.runs.AsyncRuns;
 import io.vertx.core.Future;
@@ -103,8 +104,10 @@ public final class PublicServer {
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel channel) {
+            ProxyLoop loop = loops.get(channel.eventLoop());
             if (connections.incrementAndGet() > limits.maxConnections()) {
               connections.decrementAndGet();
+              recordRefused(loop, channel);
               if (ssl == null) {
                 refuse(channel);
               } else {
@@ -114,7 +117,6 @@ public final class PublicServer {
             }
             channel.closeFuture().addListener(closed -> connections.decrementAndGet());
             clients.add(channel);
-            ProxyLoop loop = loops.get(channel.eventLoop());
             if (ssl != null) {
               channel.pipeline().addLast(ssl.newHandler(channel.alloc()), negotiation(loop, limits));
               return;
@@ -170,6 +172,14 @@ public final class PublicServer {
   /** Client connections open now. */
   public int openConnections() {
     return connections.get();
+  }
+
+  /** A connection over the limit leaves a record too: no request was read, so only who and when. */
+  private static void recordRefused(ProxyLoop loop, Channel channel) {
+    String client = channel.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
+        ? remote.getAddress().getHostAddress() : null;
+    loop.recorder().record(RequestRecord.refused(RequestIds.next(), null, null, "http", null, null, 503,
+        "too_many_connections", System.currentTimeMillis(), 0, loop.node(), client));
   }
 
   /**

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.WebSocketSpec;
+import io.sluice.dataplane.records.WebSocketEnd;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * to take its close frame before its connection is cut.
  *
  * <p>The socket holds its replica slot, as one request in flight, until either side closes; then the exchange that
- * upgraded it finishes.
+ * upgraded it finishes, and its record says how the session ended ({@link WebSocketEnd}): the first close, whose it
+ * was, and the messages and bytes that went across, counted as frames pass at the cost of a few additions.
  */
 final class WebSocketRelay implements ProxyLoop.Swept {
 
@@ -71,6 +73,15 @@ final class WebSocketRelay implements ProxyLoop.Swept {
   private boolean closing;
   private long closingSince;
   private boolean ended;
+  private final long openedNanos;
+  /** The first close, by whom: set once. */
+  private int closeCode;
+  private String closedBy;
+  private String closeReason;
+  private long messagesIn;
+  private long messagesOut;
+  private long bytesIn;
+  private long bytesOut;
 
   private WebSocketRelay(Exchange exchange, ProxyLoop loop, Channel client, Channel replica, long maxMessageBytes,
       WebSocketSpec spec) {
@@ -82,6 +93,7 @@ final class WebSocketRelay implements ProxyLoop.Swept {
     this.idleNanos = spec.idleTimeout().toNanos();
     this.maxSessionSeconds = spec.maxSession().toSeconds();
     long now = System.nanoTime();
+    this.openedNanos = now;
     this.lastFrameNanos = now;
     this.sessionLimited = spec.sessionLimited();
     this.sessionEndsNanos = now + spec.maxSession().toNanos();
@@ -132,6 +144,8 @@ final class WebSocketRelay implements ProxyLoop.Swept {
     loop.opened(relay);
     if (!client.isActive() || !replica.isActive()) {
       // One side went during the switch, before its handler could hear of it.
+      relay.firstClose(WebSocketCloseStatus.ABNORMAL_CLOSURE.code(),
+          client.isActive() ? WebSocketEnd.REPLICA : WebSocketEnd.CLIENT, "connection lost during the upgrade");
       client.close();
       replica.close();
       relay.end();
@@ -180,6 +194,10 @@ final class WebSocketRelay implements ProxyLoop.Swept {
       return;
     }
     if (toClient) {
+      // What the client is told is what the session ended with, whatever the replica is told.
+      firstClose(status.code(), WebSocketEnd.NODE, reason);
+    }
+    if (toClient) {
       closeSentToClient = true;
     } else {
       closeSentToReplica = true;
@@ -194,6 +212,14 @@ final class WebSocketRelay implements ProxyLoop.Swept {
           side.close();
         }
       });
+    }
+  }
+
+  private void firstClose(int code, String by, String reason) {
+    if (closedBy == null) {
+      closeCode = code;
+      closedBy = by;
+      closeReason = reason == null || reason.isEmpty() ? null : reason;
     }
   }
 
@@ -228,8 +254,11 @@ final class WebSocketRelay implements ProxyLoop.Swept {
         close(replica, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "the client sent a message over the limit");
         return;
       }
-      if (frame instanceof CloseWebSocketFrame) {
+      if (frame instanceof CloseWebSocketFrame close) {
         // The other side answers with its own close frame, then the replica or the client ends the connection.
+        int code = close.statusCode();
+        firstClose(code < 0 ? WebSocketCloseStatus.EMPTY.code() : code,
+            fromClient ? WebSocketEnd.CLIENT : WebSocketEnd.REPLICA, close.reasonText());
         if (fromClient) {
           clientSentClose = true;
           closeSentToReplica = true;
@@ -241,10 +270,26 @@ final class WebSocketRelay implements ProxyLoop.Swept {
         flushPending = false;
         return;
       }
+      count(frame);
       other.write(frame, other.voidPromise());
       flushPending = true;
       if (!other.isWritable()) {
         ctx.channel().config().setAutoRead(false);
+      }
+    }
+
+    private void count(WebSocketFrame frame) {
+      if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame
+          || frame instanceof ContinuationWebSocketFrame) {
+        int size = frame.content().readableBytes();
+        int whole = frame.isFinalFragment() ? 1 : 0;
+        if (fromClient) {
+          bytesIn += size;
+          messagesIn += whole;
+        } else {
+          bytesOut += size;
+          messagesOut += whole;
+        }
       }
     }
 
@@ -281,6 +326,7 @@ final class WebSocketRelay implements ProxyLoop.Swept {
       if (!closing && !closedProperly) {
         // Gone without a close frame: a replica that died, a client whose network went.
         if (fromClient) {
+          firstClose(WebSocketCloseStatus.ABNORMAL_CLOSURE.code(), WebSocketEnd.CLIENT, "client went away");
           close(replica, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "client went away");
         } else {
           close(client, WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "replica connection lost");
@@ -320,7 +366,8 @@ final class WebSocketRelay implements ProxyLoop.Swept {
   private void end() {
     if (!ended) {
       ended = true;
-      exchange.tunnelEnded();
+      exchange.tunnelEnded(new WebSocketEnd(closeCode, closedBy, closeReason,
+          (System.nanoTime() - openedNanos) / 1000, messagesIn, messagesOut, bytesIn, bytesOut));
     }
   }
 }

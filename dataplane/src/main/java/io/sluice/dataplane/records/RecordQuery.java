@@ -8,16 +8,21 @@ import java.time.format.DateTimeParseException;
 /**
  * Which request records to return: by app ({@code project/app}), status class ({@code 2xx}, {@code 5xx}, or an exact
  * status), request id, a time range, newest first, at most {@code limit}; {@code before} pages back (records that
- * started before that instant, epoch milliseconds).
+ * started before that instant, epoch milliseconds). {@code routed}: true for the records of requests that reached an
+ * app, false for those refused before, null for both.
  */
 public record RecordQuery(String app, String status, String requestId, long sinceMillis, long untilMillis,
-    long beforeMillis, int limit) {
+    long beforeMillis, int limit, Boolean routed) {
 
   public static final int MAX_LIMIT = 1000;
 
   public RecordQuery {
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + MAX_LIMIT + ")");
+    }
+    if (routed != null && app != null && !routed) {
+      throw new IllegalArgumentException("routed: false (expected: true or absent with app " + app + ": the "
+          + "records of an app are of requests that reached it)");
     }
     if (status != null && !status.matches("[1-5]xx|[1-5][0-9][0-9]|none")) {
       throw new IllegalArgumentException("status: " + status + " (expected: a class such as 5xx, a status such as "
@@ -29,7 +34,8 @@ public record RecordQuery(String app, String status, String requestId, long sinc
   public static RecordQuery of(MultiMap params, String app) {
     return new RecordQuery(app != null ? app : params.get("app"), params.get("status"), params.get("request_id"),
         time(params.get("since"), "since", 0), time(params.get("until"), "until", Long.MAX_VALUE),
-        time(params.get("before"), "before", Long.MAX_VALUE), integer(params.get("limit"), 50));
+        time(params.get("before"), "before", Long.MAX_VALUE), integer(params.get("limit"), 50),
+        bool(params.get("routed")));
   }
 
   boolean matches(RequestRecord record) {
@@ -37,6 +43,9 @@ public record RecordQuery(String app, String status, String requestId, long sinc
       return false;
     }
     if (app != null && !(record.project() + "/" + record.app()).equals(app)) {
+      return false;
+    }
+    if (routed != null && routed == (record.app() == null)) {
       return false;
     }
     if (requestId != null && !requestId.equals(record.requestId())) {
@@ -52,12 +61,14 @@ public record RecordQuery(String app, String status, String requestId, long sinc
 
   public JsonObject toJson() {
     return new JsonObject().put("app", app).put("status", status).put("request_id", requestId)
-        .put("since", sinceMillis).put("until", untilMillis).put("before", beforeMillis).put("limit", limit);
+        .put("since", sinceMillis).put("until", untilMillis).put("before", beforeMillis).put("limit", limit)
+        .put("routed", routed);
   }
 
   public static RecordQuery fromJson(JsonObject json) {
     return new RecordQuery(json.getString("app"), json.getString("status"), json.getString("request_id"),
-        json.getLong("since"), json.getLong("until"), json.getLong("before"), json.getInteger("limit"));
+        json.getLong("since"), json.getLong("until"), json.getLong("before"), json.getInteger("limit"),
+        json.getBoolean("routed"));
   }
 
   private static long time(String value, String name, long absent) {
@@ -73,6 +84,17 @@ public record RecordQuery(String app, String status, String requestId, long sinc
       throw new IllegalArgumentException(name + ": " + value + " (expected: ISO-8601 such as "
           + "2026-11-24T10:00:00Z, or epoch milliseconds)");
     }
+  }
+
+  private static Boolean bool(String value) {
+    if (value == null) {
+      return null;
+    }
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new IllegalArgumentException("routed: " + value + " (expected: true for requests that reached an app, "
+          + "false for those refused before)");
+    }
+    return Boolean.valueOf(value);
   }
 
   private static int integer(String value, int absent) {

@@ -19,6 +19,8 @@ import java.time.Instant;
  * @param errorCode Sluice's own error code when it answered the error itself, else null
  * @param traceparent the W3C {@code traceparent} it came with, or null
  * @param payload the start of its bodies and their headers, redacted, when its app captures payloads; else null
+ * @param client the client's address (the peer of the connection it came on), or null when unknown
+ * @param websocket how a WebSocket session ended, once it has; else null
  */
 public record RequestRecord(
     String requestId,
@@ -41,7 +43,36 @@ public record RequestRecord(
     String runId,
     String errorCode,
     String traceparent,
-    JsonObject payload) {
+    JsonObject payload,
+    String client,
+    WebSocketEnd websocket) {
+
+  /**
+   * The record of a request the node refused before it got to an app (no or a bad credential, no such app, a malformed
+   * or oversized request, the node draining): what is known of it. No header is kept, so neither is a credential.
+   *
+   * @param project the app's project when the request named an app the node found, else null (so for app too)
+   * @param kind {@code http} or {@code grpc}
+   * @param method null when the request line could not be read
+   * @param uri the request's URI as sent; its record keeps the path without the query (a client whose header was
+   *     refused may have tried its key there) and cut to {@link #MAX_REFUSED_PATH_CHARS}; null when the request line
+   *     could not be read
+   */
+  public static RequestRecord refused(String requestId, String project, String app, String kind, String method,
+      String uri, int status, String errorCode, long startMillis, long totalMicros, String node, String client) {
+    String path = uri;
+    if (path != null && path.indexOf('?') >= 0) {
+      path = path.substring(0, path.indexOf('?'));
+    }
+    if (path != null && path.length() > MAX_REFUSED_PATH_CHARS) {
+      path = path.substring(0, MAX_REFUSED_PATH_CHARS) + "...";
+    }
+    return new RequestRecord(requestId, project, app, kind, method, path, status, startMillis, totalMicros, 0,
+        -1, -1, null, node, 0, 0, null, null, errorCode, null, null, client, null);
+  }
+
+  /** How much of a refused request's path its record keeps: a 414's is as long as the node's request line limit. */
+  public static final int MAX_REFUSED_PATH_CHARS = 512;
 
   /** The status class a filter names it by: {@code 2xx}, {@code 4xx}, ..., or {@code none}. */
   public String statusClass() {
@@ -59,7 +90,8 @@ public record RequestRecord(
         .put("transfer_ms", transferMicros < 0 ? null : transferMicros / 1000.0)
         .put("replica", replica).put("node", node).put("bytes_in", bytesIn).put("bytes_out", bytesOut)
         .put("caller", caller).put("run_id", runId).put("error", errorCode).put("traceparent", traceparent)
-        .put("payload", payload);
+        .put("payload", payload).put("client", client)
+        .put("websocket", websocket == null ? null : websocket.toJson());
   }
 
   /** Body bytes its payload keeps: what the ring bounds. */
@@ -70,7 +102,8 @@ public record RequestRecord(
   /** The same record without its payload, when the ring needs the room. */
   RequestRecord withoutPayload() {
     return new RequestRecord(requestId, project, app, kind, method, path, status, startMillis, totalMicros, heldMicros,
-        firstByteMicros, transferMicros, replica, node, bytesIn, bytesOut, caller, runId, errorCode, traceparent, null);
+        firstByteMicros, transferMicros, replica, node, bytesIn, bytesOut, caller, runId, errorCode, traceparent, null,
+        client, websocket);
   }
 
   public static RequestRecord fromJson(JsonObject json) {
@@ -80,7 +113,8 @@ public record RequestRecord(
         micros(json.getDouble("first_byte_ms")), micros(json.getDouble("transfer_ms")), json.getString("replica"),
         json.getString("node"), json.getLong("bytes_in"), json.getLong("bytes_out"), json.getString("caller"),
         json.getString("run_id"), json.getString("error"), json.getString("traceparent"),
-        json.getJsonObject("payload"));
+        json.getJsonObject("payload"), json.getString("client"),
+        WebSocketEnd.fromJson(json.getJsonObject("websocket")));
   }
 
   private static long micros(Double millis) {

@@ -146,6 +146,21 @@ class CliTest {
   }
 
   @Test
+  void requests_without_an_app_lists_those_refused_before_they_reached_one_filtered_by_status() throws Exception {
+    HttpResponse<String> refused = node.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        node.publicUrl() + "/v4/local/cli-nowhere/predict")).header("X-Request-Id", "cli-refused-401").GET().build());
+    assertThat(refused.statusCode()).isEqualTo(401);
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Run listed = sluice("requests", "--refused", "--status", "401");
+      assertThat(listed.exitCode()).as(listed.err()).isZero();
+      assertThat(listed.out()).containsPattern("cli-refused-401\\s+GET\\s+401 .* /v4/local/cli-nowhere/predict\\s+"
+          + "unauthorized\n");
+    });
+    assertThat(sluice("requests", "--status", "2xx").out()).doesNotContain("cli-refused-401");
+  }
+
+  @Test
   void deploy_takes_project_and_name_from_the_command_line() throws Exception {
     Path dir = TestNode.appFolder(temp, "renamed", "config.yaml", Configs.truss("whatever", ""));
 

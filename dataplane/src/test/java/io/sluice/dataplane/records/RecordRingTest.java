@@ -11,11 +11,11 @@ class RecordRingTest {
 
   private static RequestRecord record(int n, int status, String app) {
     return new RequestRecord("r" + n, "p", app, "http", "GET", "/v4/p/" + app + "/x", status, 1000L + n, 10, 0, 5,
-        5, "rep", "node", 0, 0, null, null, null, null, null);
+        5, "rep", "node", 0, 0, null, null, null, null, null, null, null);
   }
 
   private static RecordQuery all(int limit) {
-    return new RecordQuery(null, null, null, 0, Long.MAX_VALUE, Long.MAX_VALUE, limit);
+    return new RecordQuery(null, null, null, 0, Long.MAX_VALUE, Long.MAX_VALUE, limit, null);
   }
 
   @Test

@@ -59,6 +59,13 @@ public final class FollowerBuffer {
     return dropped.getAndSet(0);
   }
 
+  /** Lines dropped elsewhere before they got here (on the node that read them): told with the next line. */
+  public void countDropped(long lines) {
+    if (lines > 0) {
+      dropped.addAndGet(lines);
+    }
+  }
+
   /** What the queued lines take now, by the buffer's own count. */
   public long bytes() {
     return bytes.get();

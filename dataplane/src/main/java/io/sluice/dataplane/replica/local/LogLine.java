@@ -63,6 +63,14 @@ public record LogLine(String replica, LogStream stream, Instant time, String tex
         .put("time", time == null ? null : format(time)).put("text", text);
   }
 
+  /** A line as {@link #json()} wrote it, from another node; an unknown stream is kept as {@code output}. */
+  public static LogLine fromJson(JsonObject json) {
+    LogStream stream = LogStream.ofLabel(json.getString("stream", ""));
+    String time = json.getString("time");
+    return new LogLine(json.getString("replica"), stream == null ? LogStream.OUTPUT : stream,
+        time == null ? null : Instant.parse(time), json.getString("text", ""));
+  }
+
   /**
    * {@code 2025-01-31T09:15:02.120Z}, always 24 characters (years 0 to 9999), unlike {@link Instant#toString()};
    * by hand, as {@link java.time.format.DateTimeFormatter} takes microseconds a line through its fractions.
