@@ -1,6 +1,15 @@
 package io.sluice.k8s;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodListBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.WatchEvent;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentList;
+import io.fabric8.kubernetes.api.model.apps.DeploymentListBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v1.ScaleBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -111,6 +120,7 @@ public final class KubernetesReplicas implements ReplicaProvider {
   /** Starts watching the pods Sluice manages in the namespace; completes once the first list is in. */
   public CompletionStage<KubernetesReplicas> start() {
     return CompletableFuture.supplyAsync(() -> {
+      warmUpSerialization();
       informer = client.pods().inNamespace(namespace)
           .withLabel(AppObjects.MANAGED_BY_LABEL, AppObjects.MANAGED_BY)
           .inform(new ResourceEventHandler<>() {
@@ -131,6 +141,36 @@ public final class KubernetesReplicas implements ReplicaProvider {
           }, 0);
       return this;
     }, worker);
+  }
+
+  /**
+   * The client parses the API server's answers on the Vert.x event loop that received them; Jackson builds its
+   * deserializer for a type at its first use, which for the pod and deployment models takes hundreds of milliseconds.
+   * Built here, on the provider's own thread, they are not built on an event loop that serves requests.
+   */
+  private void warmUpSerialization() {
+    var serialization = client.getKubernetesSerialization();
+    Pod pod = new PodBuilder().withNewMetadata().withName("warm-up").addToAnnotations("a", "b").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withNewReadinessProbe().withNewHttpGet().withPath("/")
+        .endHttpGet().endReadinessProbe().endContainer().endSpec()
+        .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .addNewContainerStatus().withName("c").withNewState().withNewWaiting().endWaiting().endState()
+        .endContainerStatus().endStatus()
+        .build();
+    List<Object> samples = List.of(pod, new PodListBuilder().addToItems(pod).build(),
+        new WatchEvent(pod, "ADDED"), new StatusBuilder().withCode(404).build(),
+        new SecretBuilder().withNewMetadata().withName("warm-up").endMetadata().build(),
+        new ScaleBuilder().withNewSpec().withReplicas(1).endSpec().build());
+    for (Object sample : samples) {
+      serialization.unmarshal(serialization.asJson(sample), sample.getClass());
+    }
+    Deployment deployment = new DeploymentBuilder().withNewMetadata()
+        .withName("warm-up").endMetadata().withNewSpec().withReplicas(1).withNewTemplate().withSpec(pod.getSpec())
+        .endTemplate().endSpec().build();
+    serialization.unmarshal(serialization.asJson(deployment), Deployment.class);
+    serialization.unmarshal(serialization.asJson(
+        new DeploymentListBuilder().addToItems(deployment).build()),
+        DeploymentList.class);
   }
 
   public String namespace() {
@@ -374,6 +414,18 @@ public final class KubernetesReplicas implements ReplicaProvider {
     }
     version.doomed.retainAll(livePods);
     version.unclaimedSince.keySet().retainAll(livePods);
+    retireIfReplaced(version);
+  }
+
+  /** A version whose last replica is gone, once a newer version of the app runs here, loses its Deployment. */
+  private void retireIfReplaced(Version version) {
+    boolean replaced = versions.values().stream()
+        .anyMatch(other -> other.app.equals(version.app) && other.number > version.number);
+    if (replaced && version.wanted.isEmpty() && replicasOf(version).isEmpty()) {
+      versions.remove(new VersionKey(version.app, version.number));
+      client.apps().deployments().inNamespace(namespace).withName(version.name).delete();
+      log.info("deleted Deployment {} of {}: version {} was replaced", version.name, version.app, version.number);
+    }
   }
 
   private void claim(String podName, String replicaName) {

@@ -19,19 +19,19 @@ import java.util.function.UnaryOperator;
  * not: keeps a Deployment's pod count at its scale (deleting, when it shrinks, the pods a ReplicaSet deletes first:
  * unready before ready, then the lowest {@code pod-deletion-cost}), and sets pods ready, unready or unschedulable.
  */
-final class FakeReplicaSet {
+public final class FakeReplicaSet {
 
   private final KubernetesClient client;
   private final String namespace;
   private int serial;
 
-  FakeReplicaSet(KubernetesClient client, String namespace) {
+  public FakeReplicaSet(KubernetesClient client, String namespace) {
     this.client = client;
     this.namespace = namespace;
   }
 
   /** Creates or deletes pods until the Deployment has as many as its scale asks; returns its pods. */
-  List<Pod> sync(String deployment) {
+  public List<Pod> sync(String deployment) {
     Deployment d = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
     int wanted = d.getSpec().getReplicas();
     List<Pod> pods = new ArrayList<>(pods(deployment));
@@ -57,14 +57,14 @@ final class FakeReplicaSet {
     return pods(deployment);
   }
 
-  List<Pod> pods(String deployment) {
+  public List<Pod> pods(String deployment) {
     Deployment d = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
     Map<String, String> selector = d.getSpec().getSelector().getMatchLabels();
     return client.pods().inNamespace(namespace).withLabels(selector).list().getItems();
   }
 
   /** The kubelet's word: the pod runs at {@code ip} and is (or is no longer) ready. */
-  void ready(Pod pod, String ip, boolean ready) {
+  public void ready(Pod pod, String ip, boolean ready) {
     editStatus(pod, p -> new PodBuilder(p)
         .editStatus()
         .withPhase("Running")
@@ -77,7 +77,7 @@ final class FakeReplicaSet {
   }
 
   /** The scheduler's word: no node fits the pod. */
-  void unschedulable(Pod pod, String message) {
+  public void unschedulable(Pod pod, String message) {
     editStatus(pod, p -> new PodBuilder(p)
         .editStatus()
         .withPhase("Pending")

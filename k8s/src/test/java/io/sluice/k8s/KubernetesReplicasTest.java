@@ -212,6 +212,33 @@ class KubernetesReplicasTest {
   }
 
   @Test
+  void a_redeploy_runs_the_new_version_beside_the_old_and_deletes_the_old_deployment_once_its_replicas_are_gone()
+      throws Exception {
+    runReady("a-1");
+    String v2 = AppObjects.deploymentName(app.id(), 2);
+    provider.start(replica("b-1"), app, 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> scaleOf(v2) == 1);
+    Pod next = cluster.sync(v2).get(0);
+    cluster.ready(next, "10.0.1.1", true);
+    await().atMost(Duration.ofSeconds(10)).until(() -> stateOf(replica("b-1")) == ReplicaState.READY);
+    assertThat(scale()).as("the old version keeps serving meanwhile").isEqualTo(1);
+
+    var stopped = provider.stop(replica("a-1"), Duration.ZERO).toCompletableFuture();
+    await().atMost(Duration.ofSeconds(10)).until(() -> scale() == 0);
+    cluster.sync(deployment());
+    stopped.get(10, TimeUnit.SECONDS);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> scale() == -1);
+    assertThat(scaleOf(v2)).isEqualTo(1);
+    assertThat(stateOf(replica("b-1"))).isEqualTo(ReplicaState.READY);
+  }
+
+  int scaleOf(String name) {
+    Deployment d = client.apps().deployments().inNamespace(NAMESPACE).withName(name).get();
+    return d == null ? -1 : d.getSpec().getReplicas();
+  }
+
+  @Test
   void undeploying_leaves_nothing_the_app_owned() throws Exception {
     runReady("a-1");
     provider.stop(replica("a-1"), Duration.ZERO);

@@ -89,6 +89,12 @@ public final class AppDeployer {
     this.provider = provider;
   }
 
+  /** Whether replicas outlive this node and are managed from any node (a cluster's pods). */
+  public boolean replicasSharedByTheFleet() {
+    ReplicaProvider current = provider;
+    return current != null && current.sharedByTheFleet();
+  }
+
   /**
    * The fleet's replica registry, and how to tell that no other node has requests in flight on a replica; set before
    * the first deploy.
@@ -277,7 +283,7 @@ public final class AppDeployer {
     }
     if (placed.order() == Order.START && current && placed.status().state() == ReplicaState.STARTING
         && runningHere.putIfAbsent(id, placed.generation()) == null) {
-      provider.start(id, app.spec());
+      provider.start(id, app.spec(), placed.generation());
     } else if (placed.order() == Order.STOP && runningHere.containsKey(id) && stoppingHere.add(id)) {
       long grace = app == null ? 0 : app.spec().scaling().responseGracePeriod().toNanos();
       awaitIdle(id, routed, System.nanoTime() + grace, () -> provider.stop(id, stopGrace));
@@ -325,7 +331,7 @@ public final class AppDeployer {
     directory.remove(id, app.route());
     scaling.removed(app);
     log.info("removed {}", id);
-    return stopReplicas(app);
+    return stopReplicas(app).compose(stopped -> Future.fromCompletionStage(provider.removeApp(id)));
   }
 
   /**

@@ -10,6 +10,7 @@ import io.sluice.dataplane.auth.AuthOptions;
 import io.sluice.dataplane.auth.NodeCredentials;
 import io.sluice.dataplane.metrics.MetricsOptions;
 import io.sluice.dataplane.node.NodeOptions;
+import io.sluice.k8s.KubernetesOptions;
 import io.sluice.dataplane.node.SluiceNode;
 import io.sluice.dataplane.proxy.PublicTls;
 import io.sluice.dataplane.records.NodeRecords;
@@ -149,6 +150,25 @@ final class UpCommand implements Callable<Integer> {
       description = "Log files kept per replica, the one being written included (default: ${DEFAULT-VALUE}).")
   int replicaLogFiles;
 
+  @Option(names = "--replicas", defaultValue = "local", paramLabel = "local|kubernetes",
+      description = "Where replicas run: local processes on this machine, or pods of the Kubernetes cluster the node "
+          + "runs in (or its kubeconfig points at) (default: ${DEFAULT-VALUE}).")
+  String replicas;
+
+  @Option(names = "--namespace", defaultValue = "${env:SLUICE_NAMESPACE:-default}",
+      description = "With --replicas kubernetes: the namespace of the apps' Deployments (default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  @Option(names = "--adoption-window", defaultValue = "PT60S",
+      description = "With --replicas kubernetes: how long a pod that no replica claims is kept for a node taking over "
+          + "to adopt, before it is scaled away (default: ${DEFAULT-VALUE}).")
+  Duration adoptionWindow;
+
+  @Option(names = "--fleet-url", paramLabel = "URL",
+      description = "With --replicas kubernetes: where pods fetch their app's files from the fleet "
+          + "(default: http://sluice-admin.NAMESPACE.svc:ADMIN-PORT, the manifests' admin Service).")
+  String fleetUrl;
+
   @Option(names = "--gone-replica-logs", defaultValue = "10",
       description = "Gone replicas (stopped or failed) per app whose logs are kept (default: ${DEFAULT-VALUE}).")
   int goneReplicaLogs;
@@ -161,6 +181,24 @@ final class UpCommand implements Callable<Integer> {
       return new ReplicaLogLimits(replicaLogMib * 1024L * 1024L, replicaLogFiles, goneReplicaLogs);
     } catch (IllegalArgumentException e) {
       throw new CommandFailed("--replica-log-mib / --replica-log-files / --gone-replica-logs: " + e.getMessage());
+    }
+  }
+
+  /** Empty for local processes. */
+  KubernetesOptions kubernetesOptions() {
+    switch (replicas) {
+      case "local":
+        return null;
+      case "kubernetes":
+        try {
+          return new KubernetesOptions(namespace, adoptionWindow,
+              fleetUrl != null ? fleetUrl : "http://sluice-admin." + namespace + ".svc:" + adminPort,
+              Optional.empty());
+        } catch (IllegalArgumentException e) {
+          throw new CommandFailed("--namespace / --adoption-window: " + e.getMessage());
+        }
+      default:
+        throw new CommandFailed("--replicas: " + replicas + " (expected: local or kubernetes)");
     }
   }
 
@@ -202,6 +240,7 @@ final class UpCommand implements Callable<Integer> {
         .runs(runOptions())
         .requestRecords(requestRecords)
         .replicaLogs(replicaLogLimits())
+        .kubernetes(kubernetesOptions())
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.
     CompletableFuture<SluiceNode> started = new CompletableFuture<>();

@@ -12,6 +12,7 @@ import io.sluice.dataplane.runs.RunOptions;
 import io.sluice.dataplane.scaling.ScalingOptions;
 import io.sluice.config.NodeConfigReader;
 import io.sluice.config.NodePoolSpec;
+import io.sluice.k8s.KubernetesOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +39,7 @@ import java.util.Optional;
  * @param runs how asynchronous runs are taken in, carried out and kept
  * @param requestRecords how many request records the node keeps (0: none are made)
  * @param replicaLogs how much of replicas' output is kept on disk
+ * @param kubernetes where replicas run as pods; empty to run them as local processes (the embedded default)
  */
 public record NodeOptions(
     String publicHost,
@@ -63,7 +65,8 @@ public record NodeOptions(
     Optional<PublicTls> tls,
     RunOptions runs,
     int requestRecords,
-    ReplicaLogLimits replicaLogs) {
+    ReplicaLogLimits replicaLogs,
+    Optional<KubernetesOptions> kubernetes) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -90,6 +93,7 @@ public record NodeOptions(
     Objects.requireNonNull(runs, "runs");
     require(requestRecords >= 0, "requestRecords", requestRecords, ">= 0");
     Objects.requireNonNull(replicaLogs, "replicaLogs");
+    Objects.requireNonNull(kubernetes, "kubernetes");
   }
 
   /** Everything but the admin token's value, so that logging the options cannot leak it. */
@@ -100,7 +104,7 @@ public record NodeOptions(
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
         + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
         + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + ", requestRecords="
-        + requestRecords + ", replicaLogs=" + replicaLogs + "]";
+        + requestRecords + ", replicaLogs=" + replicaLogs + ", kubernetes=" + kubernetes + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -119,7 +123,7 @@ public record NodeOptions(
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
         ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone(),
         MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults(), NodeRecords.DEFAULT_CAPACITY,
-        ReplicaLogLimits.defaults());
+        ReplicaLogLimits.defaults(), Optional.empty());
   }
 
   public Builder toBuilder() {
@@ -152,6 +156,7 @@ public record NodeOptions(
     private RunOptions runs;
     private int requestRecords;
     private ReplicaLogLimits replicaLogs;
+    private Optional<KubernetesOptions> kubernetes;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -178,6 +183,13 @@ public record NodeOptions(
       runs = from.runs;
       requestRecords = from.requestRecords;
       replicaLogs = from.replicaLogs;
+      kubernetes = from.kubernetes;
+    }
+
+    /** Replicas run as pods of this cluster; null for local processes. */
+    public Builder kubernetes(KubernetesOptions options) {
+      kubernetes = Optional.ofNullable(options);
+      return this;
     }
 
     public Builder requestRecords(int count) {
@@ -278,7 +290,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken, fleet, metrics, tls, runs, requestRecords, replicaLogs);
+          limits, auth, adminToken, fleet, metrics, tls, runs, requestRecords, replicaLogs, kubernetes);
     }
   }
 }

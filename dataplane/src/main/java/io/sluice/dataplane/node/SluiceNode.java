@@ -1,5 +1,12 @@
 package io.sluice.dataplane.node;
 
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
+import io.sluice.k8s.KubernetesApps;
+import io.sluice.k8s.KubernetesOptions;
+import io.sluice.k8s.KubernetesReplicas;
 import io.sluice.cluster.apps.AppCatalog;
 import io.sluice.cluster.decisions.FleetDecisions;
 import io.sluice.cluster.fleet.Fleet;
@@ -39,6 +46,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +73,7 @@ public final class SluiceNode {
   private final NodeDrain drain;
   private final ScalingLoop scaling;
   private LocalProcessProvider provider;
+  private KubernetesReplicas clusterReplicas;
   private PublicServer publicServer;
   private AdminServerVerticle admin;
   private NodeCredentials credentials;
@@ -172,7 +181,29 @@ public final class SluiceNode {
         })
         .compose(provider -> {
           node.provider = provider;
-          deployer.useProvider(provider);
+          if (options.kubernetes().isEmpty()) {
+            deployer.useProvider(provider);
+            return Future.succeededFuture(provider);
+          }
+          // On a cluster the local provider runs no replica; it stays for the admin API's logs of this node.
+          KubernetesOptions cluster = options.kubernetes().get();
+          KubernetesClient client = new KubernetesClientBuilder()
+              .withConfig(cluster.client().orElseGet(() -> new ConfigBuilder().withUserAgent("sluice").build()))
+              .withHttpClientFactory(new Vertx5HttpClientFactory(vertx))
+              .build();
+          KubernetesApps apps = new KubernetesApps(options.pools());
+          KubernetesReplicas pods = new KubernetesReplicas(client, cluster.namespace(), apps::objects,
+              deployer::secretsFor, appSeries.countingReplicas(deployer::onLocalStatus), clock,
+              cluster.adoptionWindow(), Duration.ofSeconds(1));
+          node.clusterReplicas = pods;
+          return Future.fromCompletionStage(pods.start()).map(started -> {
+            deployer.useProvider(started);
+            log.info("Replicas run as pods in namespace {} of {}", cluster.namespace(),
+                client.getConfiguration().getMasterUrl());
+            return provider;
+          });
+        })
+        .compose(provider -> {
           FleetLogs fleetLogs = new FleetLogs(vertx, fleet.self(), provider.logs(), fleet::memberIds, clock);
           fleetLogs.listen();
           AdminApi api = new AdminApi(vertx, deployer, secrets, node.credentials.apiKeys(),
@@ -263,6 +294,9 @@ public final class SluiceNode {
       long deadline = System.nanoTime() + options.drainTimeout().toNanos();
       awaitDrained(deadline)
           .eventually(() -> publicServer == null ? Future.succeededFuture() : publicServer.close())
+          .eventually(() -> clusterReplicas == null
+              ? Future.succeededFuture()
+              : Future.fromCompletionStage(clusterReplicas.stopAll(options.replicaStopGrace())))
           .eventually(() -> provider == null
               ? Future.succeededFuture()
               : Future.fromCompletionStage(provider.stopAll(options.replicaStopGrace())))

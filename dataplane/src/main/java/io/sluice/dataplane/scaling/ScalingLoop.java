@@ -262,8 +262,15 @@ public final class ScalingLoop implements AppScaling {
     }
   }
 
-  /** The member to start a new replica on: the one running the fewest replicas now, this node on a tie. */
+  /**
+   * The member to start a new replica on: the one running the fewest replicas now, this node on a tie. Replicas the
+   * whole fleet shares (a cluster's pods) are all started by this node, the one that places replicas, so that one
+   * node alone writes their count.
+   */
   private String chooseNode() {
+    if (deployer.replicasSharedByTheFleet()) {
+      return registry.self();
+    }
     Map<String, Integer> counts = new HashMap<>();
     for (String member : fleet.memberIds()) {
       counts.put(member, 0);

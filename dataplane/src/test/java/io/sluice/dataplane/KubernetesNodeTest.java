@@ -1,0 +1,134 @@
+package io.sluice.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.sluice.config.AppId;
+import io.sluice.dataplane.support.Configs;
+import io.sluice.dataplane.support.TestNode;
+import io.sluice.k8s.AppObjects;
+import io.sluice.k8s.FakeReplicaSet;
+import io.sluice.k8s.KubernetesOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node whose replicas are pods: a real node and a real HTTP client against fabric8's mock API server, with the
+ * test playing the ReplicaSet and the kubelet ({@link FakeReplicaSet}) and the pod's container a real server process
+ * on loopback, so that the node routes to the pod's IP as it does on a cluster.
+ */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesNodeTest {
+
+  static final String NAMESPACE = "sluice";
+  static final AppId APP = new AppId("local", "podded");
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  @TempDir
+  Path temp;
+
+  final List<Process> containers = new ArrayList<>();
+
+  @AfterEach
+  void stopContainers() {
+    containers.forEach(Process::destroyForcibly);
+  }
+
+  /** What the kubelet would run in the pod: the example server, as replica {@code name}. */
+  int startContainer(String name) throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    ProcessBuilder builder = new ProcessBuilder("python3", TestNode.EXAMPLE_SERVER.toString(), "--host", "127.0.0.1",
+        "--port", Integer.toString(port));
+    builder.environment().put("SLUICE_REPLICA", name);
+    builder.redirectErrorStream(true).redirectOutput(temp.resolve(name + ".log").toFile());
+    containers.add(builder.start());
+    return port;
+  }
+
+  TestNode startNode() throws Exception {
+    return TestNode.start(TestNode.options(temp.resolve("state"))
+        .kubernetes(new KubernetesOptions(NAMESPACE, Duration.ofSeconds(5), "http://127.0.0.1:9",
+            Optional.of(client.getConfiguration())))
+        .build());
+  }
+
+  Optional<Deployment> deployment() {
+    return client.apps().deployments().inNamespace(NAMESPACE).withLabels(AppObjects.labels(APP)).list().getItems()
+        .stream().findFirst();
+  }
+
+  static List<String> replicaStates(TestNode node) throws Exception {
+    List<String> states = new ArrayList<>();
+    for (Object replica : node.adminJson("/v1/apps/local/podded").getJsonArray("replicas")) {
+      JsonObject r = (JsonObject) replica;
+      states.add(r.getString("state") + " " + r.getString("endpoint"));
+    }
+    return states;
+  }
+
+  @Test
+  void an_app_runs_as_pods_and_requests_reach_the_ready_pod_at_its_ip_and_undeploy_removes_the_deployment()
+      throws Exception {
+    int port = startContainer("pod-1");
+    try (TestNode node = startNode()) {
+      var app = node.deploy(TestNode.appFolder(temp, "podded", "cerebrium.toml",
+          Configs.cerebrium("podded", 1, 0, "").replace("5000", Integer.toString(port))));
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> deployment().map(d -> d.getSpec().getReplicas())
+          .orElse(0) == 1);
+      String name = deployment().orElseThrow().getMetadata().getName();
+      FakeReplicaSet cluster = new FakeReplicaSet(client, NAMESPACE);
+      Pod pod = cluster.sync(name).get(0);
+      var held = node.http().sendAsync(node.request("/v4/local/podded/predict")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"hi\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      cluster.ready(pod, "127.0.0.1", true);
+
+      HttpResponse<String> answer = held.get();
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(answer.body()).getString("replica")).isEqualTo("pod-1");
+      assertThat(replicaStates(node)).containsExactly("ready 127.0.0.1:" + port);
+
+      cluster.ready(pod, "127.0.0.1", false);
+      await().atMost(Duration.ofSeconds(10)).until(() -> replicaStates(node).equals(List.of("not_ready 127.0.0.1:"
+          + port)));
+      var waiting = node.http().sendAsync(node.request("/v4/local/podded/predict")
+          .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+      await().atMost(Duration.ofSeconds(10)).until(() -> app.route().heldCount() == 1);
+      assertThat(waiting).as("held while the pod is unready").isNotDone();
+      cluster.ready(pod, "127.0.0.1", true);
+      assertThat(waiting.get().statusCode()).isEqualTo(200);
+
+      // Undeploy completes once the replica's pod is gone, which the ReplicaSet sees to as the scale drops.
+      var removed = node.http().sendAsync(HttpRequest.newBuilder(URI.create(node.adminUrl() + "/v1/apps/local/podded"))
+          .header("Authorization", "Bearer " + node.adminToken()).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+      await().atMost(Duration.ofSeconds(30)).until(() -> deployment().map(d -> d.getSpec().getReplicas())
+          .orElse(0) == 0);
+      cluster.sync(name);
+      assertThat(removed.get(30, TimeUnit.SECONDS).statusCode()).isLessThan(300);
+      await().atMost(Duration.ofSeconds(30)).until(() -> deployment().isEmpty());
+    }
+  }
+}
