@@ -17,10 +17,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * How one node runs. {@link #defaults(Path)} is the embedded default: public port 8080 on all interfaces, admin port
- * 9090 on loopback only, Sluice's scaling policy.
+ * 9090 on loopback only, no KEDA scaler port, Sluice's scaling policy.
  *
  * @param pools the GPU (and CPU) node pools replicas are placed on; one CPU pool "local" by default
  * @param appsDir every subfolder holding a {@code cerebrium.toml} or {@code config.yaml} is deployed at start
@@ -38,6 +39,7 @@ import java.util.Optional;
  * @param runs how asynchronous runs are taken in, carried out and kept
  * @param requestRecords how many request records the node keeps (0: none are made)
  * @param replicaLogs how much of replicas' output is kept on disk
+ * @param kedaPort the port of KEDA's external scaler (gRPC), on the admin address; empty: not served; 0: any free port
  */
 public record NodeOptions(
     String publicHost,
@@ -63,7 +65,8 @@ public record NodeOptions(
     Optional<PublicTls> tls,
     RunOptions runs,
     int requestRecords,
-    ReplicaLogLimits replicaLogs) {
+    ReplicaLogLimits replicaLogs,
+    OptionalInt kedaPort) {
 
   public NodeOptions {
     Objects.requireNonNull(publicHost, "publicHost");
@@ -90,6 +93,8 @@ public record NodeOptions(
     Objects.requireNonNull(runs, "runs");
     require(requestRecords >= 0, "requestRecords", requestRecords, ">= 0");
     Objects.requireNonNull(replicaLogs, "replicaLogs");
+    Objects.requireNonNull(kedaPort, "kedaPort");
+    kedaPort.ifPresent(port -> checkPort("kedaPort", port));
   }
 
   /** Everything but the admin token's value, so that logging the options cannot leak it. */
@@ -100,7 +105,7 @@ public record NodeOptions(
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
         + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
         + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + ", requestRecords="
-        + requestRecords + ", replicaLogs=" + replicaLogs + "]";
+        + requestRecords + ", replicaLogs=" + replicaLogs + ", kedaPort=" + kedaPort + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -119,7 +124,7 @@ public record NodeOptions(
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
         ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone(),
         MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults(), NodeRecords.DEFAULT_CAPACITY,
-        ReplicaLogLimits.defaults());
+        ReplicaLogLimits.defaults(), OptionalInt.empty());
   }
 
   public Builder toBuilder() {
@@ -152,6 +157,7 @@ public record NodeOptions(
     private RunOptions runs;
     private int requestRecords;
     private ReplicaLogLimits replicaLogs;
+    private OptionalInt kedaPort;
 
     private Builder(NodeOptions from) {
       publicHost = from.publicHost;
@@ -178,6 +184,13 @@ public record NodeOptions(
       runs = from.runs;
       requestRecords = from.requestRecords;
       replicaLogs = from.replicaLogs;
+      kedaPort = from.kedaPort;
+    }
+
+    /** Serves KEDA's external scaler on this port of the admin address (0: any free port); null: not served. */
+    public Builder kedaPort(Integer port) {
+      kedaPort = port == null ? OptionalInt.empty() : OptionalInt.of(port);
+      return this;
     }
 
     public Builder requestRecords(int count) {
@@ -278,7 +291,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken, fleet, metrics, tls, runs, requestRecords, replicaLogs);
+          limits, auth, adminToken, fleet, metrics, tls, runs, requestRecords, replicaLogs, kedaPort);
     }
   }
 }
