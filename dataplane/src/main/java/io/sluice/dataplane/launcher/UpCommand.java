@@ -55,6 +55,11 @@ final class UpCommand implements Callable<Integer> {
       description = "Admin API address (default: ${DEFAULT-VALUE}: this machine only).")
   String adminHost;
 
+  @Option(names = "--keda-port", paramLabel = "PORT",
+      description = "Serve KEDA's external scaler (gRPC) on this port of the admin address, for ScaledObjects with "
+          + "an external-push trigger (default: not served).")
+  Integer kedaPort;
+
   @Option(names = "--apps", paramLabel = "DIR", defaultValue = "${env:SLUICE_APPS}",
       description = "Folder of apps to deploy at start (default: $SLUICE_APPS; bin/sluice sets the examples).")
   Path apps;
@@ -241,6 +246,7 @@ final class UpCommand implements Callable<Integer> {
         .requestRecords(requestRecords)
         .replicaLogs(replicaLogLimits())
         .kubernetes(kubernetesOptions())
+        .kedaPort(kedaPort)
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.
     CompletableFuture<SluiceNode> started = new CompletableFuture<>();
@@ -265,6 +271,7 @@ final class UpCommand implements Callable<Integer> {
     }, "sluice-shutdown"));
     out.printf("Sluice is up: apps at %s/v4/{project}/{app}/..., admin API at http://%s:%d%n",
         node.publicBaseUrl(), adminHost, node.adminPort());
+    node.kedaPort().ifPresent(keda -> out.printf("KEDA's external scaler at %s:%d (gRPC)%n", adminHost, keda));
     node.deployer().apps().forEach(app -> out.printf("  %s  %s/v4/%s/%n", app.spec().id(), node.publicBaseUrl(),
         app.spec().id().key()));
     Path starterKey = options.stateDir().resolve(NodeCredentials.STARTER_KEY_FILE);

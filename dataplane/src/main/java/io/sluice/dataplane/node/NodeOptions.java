@@ -18,10 +18,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * How one node runs. {@link #defaults(Path)} is the embedded default: public port 8080 on all interfaces, admin port
- * 9090 on loopback only, Sluice's scaling policy.
+ * 9090 on loopback only, no KEDA scaler port, Sluice's scaling policy.
  *
  * @param pools the GPU (and CPU) node pools replicas are placed on; one CPU pool "local" by default
  * @param appsDir every subfolder holding a {@code cerebrium.toml} or {@code config.yaml} is deployed at start
@@ -39,6 +40,7 @@ import java.util.Optional;
  * @param runs how asynchronous runs are taken in, carried out and kept
  * @param requestRecords how many request records the node keeps (0: none are made)
  * @param replicaLogs how much of replicas' output is kept on disk
+ * @param kedaPort the port of KEDA's external scaler (gRPC), on the admin address; empty: not served; 0: any free port
  * @param kubernetes where replicas run as pods; empty to run them as local processes (the embedded default)
  */
 public record NodeOptions(
@@ -66,6 +68,7 @@ public record NodeOptions(
     RunOptions runs,
     int requestRecords,
     ReplicaLogLimits replicaLogs,
+    OptionalInt kedaPort,
     Optional<KubernetesOptions> kubernetes) {
 
   public NodeOptions {
@@ -93,6 +96,8 @@ public record NodeOptions(
     Objects.requireNonNull(runs, "runs");
     require(requestRecords >= 0, "requestRecords", requestRecords, ">= 0");
     Objects.requireNonNull(replicaLogs, "replicaLogs");
+    Objects.requireNonNull(kedaPort, "kedaPort");
+    kedaPort.ifPresent(port -> checkPort("kedaPort", port));
     Objects.requireNonNull(kubernetes, "kubernetes");
   }
 
@@ -104,7 +109,8 @@ public record NodeOptions(
         + ", pools=" + pools + ", holdTimeout=" + holdTimeout + ", maxHeldPerApp=" + maxHeldPerApp + ", limits="
         + limits + ", auth=" + auth + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(generated)")
         + ", fleet=" + fleet + ", metrics=" + metrics + ", tls=" + tls + ", runs=" + runs + ", requestRecords="
-        + requestRecords + ", replicaLogs=" + replicaLogs + ", kubernetes=" + kubernetes + "]";
+        + requestRecords + ", replicaLogs=" + replicaLogs + ", kedaPort=" + kedaPort + ", kubernetes=" + kubernetes
+        + "]";
   }
 
   private static void checkPort(String key, int port) {
@@ -123,7 +129,7 @@ public record NodeOptions(
         NodeConfigReader.defaultPools(), Duration.ofSeconds(120), 1000, Duration.ofSeconds(30), Duration.ofSeconds(10), true,
         ClientLimits.defaults(), AuthOptions.defaults(), Optional.empty(), FleetOptions.alone(),
         MetricsOptions.defaults(), Optional.empty(), RunOptions.defaults(), NodeRecords.DEFAULT_CAPACITY,
-        ReplicaLogLimits.defaults(), Optional.empty());
+        ReplicaLogLimits.defaults(), OptionalInt.empty(), Optional.empty());
   }
 
   public Builder toBuilder() {
@@ -156,6 +162,7 @@ public record NodeOptions(
     private RunOptions runs;
     private int requestRecords;
     private ReplicaLogLimits replicaLogs;
+    private OptionalInt kedaPort;
     private Optional<KubernetesOptions> kubernetes;
 
     private Builder(NodeOptions from) {
@@ -183,7 +190,14 @@ public record NodeOptions(
       runs = from.runs;
       requestRecords = from.requestRecords;
       replicaLogs = from.replicaLogs;
+      kedaPort = from.kedaPort;
       kubernetes = from.kubernetes;
+    }
+
+    /** Serves KEDA's external scaler on this port of the admin address (0: any free port); null: not served. */
+    public Builder kedaPort(Integer port) {
+      kedaPort = port == null ? OptionalInt.empty() : OptionalInt.of(port);
+      return this;
     }
 
     /** Replicas run as pods of this cluster; null for local processes. */
@@ -290,7 +304,7 @@ public record NodeOptions(
     public NodeOptions build() {
       return new NodeOptions(publicHost, publicPort, adminHost, adminPort, stateDir, appsDir, eventLoops,
           probeTimings, scaling, pools, holdTimeout, maxHeldPerApp, drainTimeout, replicaStopGrace, mountSecrets,
-          limits, auth, adminToken, fleet, metrics, tls, runs, requestRecords, replicaLogs, kubernetes);
+          limits, auth, adminToken, fleet, metrics, tls, runs, requestRecords, replicaLogs, kedaPort, kubernetes);
     }
   }
 }

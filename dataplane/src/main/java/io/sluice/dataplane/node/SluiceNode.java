@@ -20,6 +20,7 @@ import io.sluice.dataplane.apps.AppDeployer;
 import io.sluice.dataplane.apps.AppFiles;
 import io.sluice.dataplane.auth.Authenticator;
 import io.sluice.dataplane.auth.NodeCredentials;
+import io.sluice.dataplane.keda.KedaServer;
 import io.sluice.dataplane.metrics.AppSeries;
 import io.sluice.dataplane.metrics.NodeMetrics;
 import io.sluice.dataplane.proxy.PublicServer;
@@ -76,6 +77,7 @@ public final class SluiceNode {
   private KubernetesReplicas clusterReplicas;
   private PublicServer publicServer;
   private AdminServerVerticle admin;
+  private KedaServer keda;
   private NodeCredentials credentials;
   private Fleet fleet;
   private AppCatalog catalog;
@@ -169,6 +171,9 @@ public final class SluiceNode {
       FleetMap.await(load.start());
       FleetMap.await(decisions.start());
       fleet.awaitOwner(ScalingLoop.LEADER_KEY);
+      if (options.kedaPort().isPresent()) {
+        KedaServer.prepare();
+      }
       secrets.start(options.stateDir());
       return NodeCredentials.open(vertx, options.stateDir(), options.adminToken(), clock, credentialMap);
     })
@@ -217,6 +222,14 @@ public final class SluiceNode {
               options.adminPort());
           return vertx.deployVerticle(node.admin);
         })
+        .compose(adminDeployed -> {
+          if (options.kedaPort().isEmpty()) {
+            return Future.succeededFuture();
+          }
+          // Bound like the admin port: KEDA's operator reaches it where an operator reaches the admin API.
+          node.keda = new KedaServer(scaling, options.adminHost(), options.kedaPort().getAsInt());
+          return vertx.deployVerticle(node.keda);
+        })
         .compose(adminDeployed -> PublicServer.start(vertx, directory, drain,
             new Authenticator(vertx, options.auth(), node.credentials.apiKeys(), node.credentials.replicaTokens(),
                 directory::has),
@@ -228,9 +241,11 @@ public final class SluiceNode {
           // Runs go through this node's own public port, over loopback when it listens on every address.
           String runsHost = options.publicHost().equals("0.0.0.0") ? "127.0.0.1" : options.publicHost();
           runs.start(runsHost, publicPort, node.credentials.replicaTokens()::tokenFor);
-          log.info("Sluice node up: public {}://{}:{}, admin http://{}:{}, {} event loop(s) on {}; fleet {} of {} "
+          log.info("Sluice node up: public {}://{}:{}, admin http://{}:{}{}, {} event loop(s) on {}; fleet {} of {} "
               + "member(s)", options.tls().isPresent() ? "https" : "http", options.publicHost(), publicPort,
-              options.adminHost(), node.adminPort(), options.eventLoops(), transportName(vertx), options.fleet().clusterName(), fleet.members().size());
+              options.adminHost(), node.adminPort(),
+              node.keda == null ? "" : ", KEDA scaler grpc://" + options.adminHost() + ":" + node.keda.actualPort(),
+              options.eventLoops(), transportName(vertx), options.fleet().clusterName(), fleet.members().size());
           return Future.fromCompletionStage(catalog.start())
               .compose(merged -> node.deployer.caughtUp())
               .compose(caughtUp -> node.deployAppsDir());
@@ -388,6 +403,16 @@ public final class SluiceNode {
 
   public int adminPort() {
     return admin.actualPort();
+  }
+
+  /** The port KEDA's external scaler listens on; empty when the node does not serve it. */
+  public java.util.OptionalInt kedaPort() {
+    return keda == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(keda.actualPort());
+  }
+
+  /** How many of KEDA's {@code StreamIsActive} streams this node has open now. */
+  public int kedaStreams() {
+    return keda == null ? 0 : keda.openStreams();
   }
 
   public String publicBaseUrl() {

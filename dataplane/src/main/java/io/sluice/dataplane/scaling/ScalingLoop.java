@@ -40,8 +40,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs every app's {@link AppScaler} on one context, on a fixed tick (Knative's 2 s), and at once for an app whose
@@ -61,10 +65,11 @@ import java.util.function.BiFunction;
  * must wait for capacity are published with the decisions; the deciders count them as pending. A node that becomes
  * the placer takes the fleet's running replicas into its capacity model first, so that it starts no duplicates.
  */
-public final class ScalingLoop implements AppScaling {
+public final class ScalingLoop implements AppScaling, MergedLoads {
 
   /** The key whose Hazelcast partition owner places replicas for the fleet. */
   public static final String LEADER_KEY = "sluice/scaling";
+  private static final Logger log = LoggerFactory.getLogger(ScalingLoop.class);
 
   private final Vertx vertx;
   private final Context context;
@@ -74,6 +79,7 @@ public final class ScalingLoop implements AppScaling {
   private final BiFunction<DeployedApp, Duration, DeciderSpec> specs;
   private final Map<AppId, AppScaler> scalers = new ConcurrentHashMap<>();
   private final Set<AppId> poked = ConcurrentHashMap.newKeySet();
+  private final List<Consumer<AppId>> watchers = new CopyOnWriteArrayList<>();
   private final AtomicBoolean placePoked = new AtomicBoolean();
   private CapacityModel capacity;
   private PlacementState placed = null;
@@ -151,6 +157,23 @@ public final class ScalingLoop implements AppScaling {
       shareSlots(scaler.app().route(), members);
       decisions.of(scaler.app().spec().id())
           .ifPresent(decision -> scaler.app().route().decided(decision.desired(), decision.panicking()));
+      changed(scaler.app().spec().id());
+    }
+  }
+
+  @Override
+  public void watch(Consumer<AppId> changed) {
+    watchers.add(changed);
+  }
+
+  private void changed(AppId app) {
+    for (Consumer<AppId> watcher : watchers) {
+      try {
+        watcher.accept(app);
+      } catch (RuntimeException e) {
+        // A watcher's failure must not stop the loop that publishes every app's load.
+        log.error("A load watcher failed on {}", app, e);
+      }
     }
   }
 
@@ -400,8 +423,12 @@ public final class ScalingLoop implements AppScaling {
     }
   }
 
-  /** Another node holds requests for an app: if no replica of it is ready, it is waking, and its decider acts now. */
+  /**
+   * Another node published its load for an app: watchers hear of it; and if it holds requests while no replica of the
+   * app is ready, the app is waking, and its decider acts now.
+   */
   private void demandElsewhere(FleetLoad.NodeLoad nodeLoad) {
+    changed(nodeLoad.app());
     AppScaler scaler = scalers.get(nodeLoad.app());
     if (nodeLoad.held() > 0 && scaler != null && scaler.app().route().readyReplicas().isEmpty()
         && decides(nodeLoad.app())) {
@@ -439,20 +466,15 @@ public final class ScalingLoop implements AppScaling {
     DeployedApp app = scaler.app();
     DeciderSpec spec = specs.apply(app, app.lastStartup().orElse(Duration.ZERO));
     Instant now = clock.instant();
-    List<FleetLoad.NodeLoad> loads = load.of(id);
     JsonArray nodes = new JsonArray();
-    int inFlight = 0;
-    int held = 0;
-    for (FleetLoad.NodeLoad nodeLoad : loads) {
-      int nodeInFlight = nodeLoad.inFlight().values().stream().mapToInt(Integer::intValue).sum();
-      inFlight += nodeInFlight;
-      held += nodeLoad.held();
+    for (FleetLoad.NodeLoad nodeLoad : load.of(id)) {
       nodes.add(LoadAverages.of(List.of(nodeLoad), spec.stableWindow(), spec.panicWindow(), now).json()
           .put("node", nodeLoad.node())
           .put("published_at", Instant.ofEpochMilli(nodeLoad.at()).toString())
-          .put("in_flight", nodeInFlight)
+          .put("in_flight", inFlight(nodeLoad))
           .put("queue_depth", nodeLoad.held()));
     }
+    MergedLoad fleet = merged(app, spec, now);
     Optional<FleetDecisions.AppDecision> decision = decisions.of(id);
     List<io.sluice.autoscaler.replica.ReplicaStatus> live = app.liveReplicas();
     long ready = live.stream().filter(r -> r.state() == ReplicaState.READY).count();
@@ -466,9 +488,10 @@ public final class ScalingLoop implements AppScaling {
         .put("target_per_replica", spec.targetPerReplica())
         .put("stable_window_seconds", spec.stableWindow().toMillis() / 1000.0)
         .put("panic_window_seconds", spec.panicWindow().toMillis() / 1000.0)
-        .put("fleet", LoadAverages.of(loads, spec.stableWindow(), spec.panicWindow(), now).json()
-            .put("in_flight", inFlight)
-            .put("queue_depth", held))
+        .put("fleet", new LoadAverages(fleet.stableConcurrency(), fleet.panicConcurrency(), fleet.stableRate(),
+            fleet.panicRate()).json()
+            .put("in_flight", fleet.inFlight())
+            .put("queue_depth", fleet.held()))
         .put("nodes", nodes)
         .put("replicas", new JsonObject()
             .put("desired", decision.map(FleetDecisions.AppDecision::desired).orElse(null))
@@ -478,6 +501,37 @@ public final class ScalingLoop implements AppScaling {
         .put("panicking", decision.map(FleetDecisions.AppDecision::panicking).orElse(false))
         .put("decider", decision.map(FleetDecisions.AppDecision::decider).orElse(null))
         .put("decided_at", decision.map(d -> Instant.ofEpochMilli(d.at()).toString()).orElse(null)));
+  }
+
+  /**
+   * The app's load over the fleet, from this node's mirror of every node's published load: the same numbers as
+   * {@link #metrics}'s {@code fleet}, never a round trip.
+   */
+  @Override
+  public Optional<MergedLoad> merged(AppId id) {
+    AppScaler scaler = scalers.get(id);
+    if (scaler == null) {
+      return Optional.empty();
+    }
+    DeployedApp app = scaler.app();
+    return Optional.of(merged(app, specs.apply(app, app.lastStartup().orElse(Duration.ZERO)), clock.instant()));
+  }
+
+  private MergedLoad merged(DeployedApp app, DeciderSpec spec, Instant now) {
+    List<FleetLoad.NodeLoad> loads = load.of(app.spec().id());
+    int inFlight = 0;
+    int held = 0;
+    for (FleetLoad.NodeLoad nodeLoad : loads) {
+      inFlight += inFlight(nodeLoad);
+      held += nodeLoad.held();
+    }
+    LoadAverages averages = LoadAverages.of(loads, spec.stableWindow(), spec.panicWindow(), now);
+    return new MergedLoad(app.spec().id(), spec.metric(), spec.targetPerReplica(), averages.stableConcurrency(),
+        averages.panicConcurrency(), averages.stableRate(), averages.panicRate(), inFlight, held);
+  }
+
+  private static int inFlight(FleetLoad.NodeLoad nodeLoad) {
+    return nodeLoad.inFlight().values().stream().mapToInt(Integer::intValue).sum();
   }
 
   /** Node pools, their use, and what waits for capacity, as the placing node last published them. */
