@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param requestTimeout how long the node waits for a replica's response (or its next bytes) before answering 504
  * @param websocket the limits of the app's WebSocket sessions
  * @param capture whether the start of the app's bodies is kept with its request records
+ * @param container the app's image and the packages installed into it, which only a cluster uses
  */
 public record AppSpec(
     AppId id,
@@ -26,7 +27,8 @@ public record AppSpec(
     boolean authRequired,
     Duration requestTimeout,
     WebSocketSpec websocket,
-    PayloadCapture capture) {
+    PayloadCapture capture,
+    ContainerSpec container) {
 
   public AppSpec {
     Objects.requireNonNull(id, "id");
@@ -42,6 +44,15 @@ public record AppSpec(
     }
     Objects.requireNonNull(websocket, "websocket");
     Objects.requireNonNull(capture, "capture");
+    Objects.requireNonNull(container, "container");
+  }
+
+  /** An app whose config says nothing about its container. */
+  public AppSpec(AppId id, ConfigFormat format, RuntimeSpec runtime, ScalingSpec scaling, HardwareSpec hardware,
+      Map<String, String> env, List<String> secretNames, boolean authRequired, Duration requestTimeout,
+      WebSocketSpec websocket, PayloadCapture capture) {
+    this(id, format, runtime, scaling, hardware, env, secretNames, authRequired, requestTimeout, websocket, capture,
+        ContainerSpec.NONE);
   }
 
   /** An app that keeps no bodies with its records. */
@@ -55,6 +66,12 @@ public record AppSpec(
   /** The same app under another id (deploy with {@code --project}/{@code --name}). */
   public AppSpec withId(AppId newId) {
     return new AppSpec(newId, format, runtime, scaling, hardware, env, secretNames, authRequired, requestTimeout,
-        websocket, capture);
+        websocket, capture, container);
+  }
+
+  /** The same app with another container. */
+  public AppSpec withContainer(ContainerSpec newContainer) {
+    return new AppSpec(id, format, runtime, scaling, hardware, env, secretNames, authRequired, requestTimeout,
+        websocket, capture, newContainer);
   }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** Maps a parsed {@code cerebrium.toml} with {@code [cerebrium.runtime.custom]} to an {@link AppSpec}. */
 final class CerebriumMapping {
@@ -24,20 +25,26 @@ final class CerebriumMapping {
   private static final long DEFAULT_RESPONSE_GRACE_PERIOD_SECONDS = 900;
   private static final Duration STABLE_WINDOW = Duration.ofSeconds(60);
 
-  private static final String NO_IMAGE_BUILD =
-      "Sluice builds no image; the entrypoint runs as it is where the replica runs";
   private static final String NO_UPLOAD = "Sluice uploads no files; the replica runs in the app folder";
   private static final String NO_BUILD_STEPS = "Sluice runs no build steps; run them where the replica runs";
   private static final List<UnusedKey> UNUSED_DEPLOYMENT_KEYS = List.of(
-      new UnusedKey("python_version", NO_IMAGE_BUILD),
-      new UnusedKey("docker_base_image_url", NO_IMAGE_BUILD),
       new UnusedKey("include", NO_UPLOAD),
       new UnusedKey("exclude", NO_UPLOAD),
       new UnusedKey("shell_commands", NO_BUILD_STEPS),
       new UnusedKey("pre_build_commands", NO_BUILD_STEPS));
+  /** Read for a cluster's pods; a local replica runs on the node's machine, so these notices say where they count. */
+  static final String IMAGE_ON_CLUSTER =
+      "used on Kubernetes only, as the image of the app's pods; local replicas run the entrypoint on this machine";
+  static final String PYTHON_ON_CLUSTER = "used on Kubernetes only, to pick the default image python:<version>-slim-"
+      + "bookworm when docker_base_image_url is absent; local replicas use this machine's Python";
+  static final String PIP_ON_CLUSTER = "installed on Kubernetes only, into each pod as it starts; local replicas use"
+      + " what is installed on this machine";
   private static final String NOT_INSTALLED =
       "Sluice does not install dependencies; install them where the replica runs";
-  private static final List<String> DEPENDENCY_TABLES = List.of("pip", "apt", "conda");
+  private static final List<String> UNINSTALLED_DEPENDENCY_TABLES = List.of("apt", "conda");
+  /** Cerebrium's python_version values (its TOML reference lists 3.10 to 3.12); later 3.x are let through. */
+  private static final Pattern PYTHON_VERSION = Pattern.compile("3\\.(1[0-9]|[89])");
+  private static final String PYTHON_VERSION_RULE = "a Python version such as \"3.11\" or \"3.12\"";
   private static final String ENTRYPOINT =
       "a command as a list of strings, e.g. [\"uvicorn\", \"main:app\"], or a command line as one string";
 
@@ -60,7 +67,7 @@ final class CerebriumMapping {
     RuntimeSpec runtime = runtime(cerebrium.table("runtime"), protocol, findings);
     HardwareSpec hardware = hardware(cerebrium.table("hardware"), findings);
     ScalingSpec scaling = scaling(cerebrium.table("scaling"), findings);
-    noticeDependencies(cerebrium.table("dependencies"));
+    ContainerSpec container = container(deployment, cerebrium.table("dependencies"), findings);
     Map<String, String> env = EnvironmentVariables.read(cerebrium.table("environment_variables"));
     Duration requestTimeout = SluiceExtension.requestTimeout(root);
     WebSocketSpec websocket = SluiceExtension.websocket(root);
@@ -70,7 +77,7 @@ final class CerebriumMapping {
     findings.throwIfAny(file);
     AppSpec spec = new AppSpec(new AppId(AppId.DEFAULT_PROJECT, name), ConfigFormat.CEREBRIUM_TOML, runtime, scaling,
         hardware, env, List.of(), !disableAuth && !SluiceExtension.authDisabled(root), requestTimeout,
-        websocket, capture);
+        websocket, capture, container);
     return findings.loaded(spec, file);
   }
 
@@ -208,8 +215,24 @@ final class CerebriumMapping {
     return ScalingMetric.CONCURRENCY_UTILIZATION.configName() + " or " + ScalingMetric.REQUESTS_PER_SECOND.configName();
   }
 
-  private static void noticeDependencies(ConfigTable dependencies) {
-    for (String manager : DEPENDENCY_TABLES) {
+  /** The image, Python and pip packages a cluster's pods get; absent keys are Sluice's defaults, chosen there. */
+  private static ContainerSpec container(ConfigTable deployment, ConfigTable dependencies, Findings findings) {
+    int mark = findings.mark();
+    Optional<String> image = deployment.string("docker_base_image_url", ImageReference.RULE)
+        .filter(written -> !written.isBlank());
+    if (image.isPresent() && !ImageReference.valid(image.get())) {
+      deployment.problem("docker_base_image_url", "not a container image reference",
+          ImageReference.RULE + ", or no docker_base_image_url for Cerebrium's default Debian image with Python");
+    }
+    Optional<String> python = deployment.string("python_version", PYTHON_VERSION_RULE)
+        .filter(written -> !written.isBlank());
+    if (python.isPresent() && !PYTHON_VERSION.matcher(python.get().strip()).matches()) {
+      deployment.problem("python_version", "not a Python 3 version", PYTHON_VERSION_RULE);
+    }
+    deployment.noticeUnused("docker_base_image_url", IMAGE_ON_CLUSTER);
+    deployment.noticeUnused("python_version", PYTHON_ON_CLUSTER);
+    List<String> requirements = pipRequirements(dependencies.table("pip"));
+    for (String manager : UNINSTALLED_DEPENDENCY_TABLES) {
       dependencies.noticeUnused(manager, NOT_INSTALLED);
     }
     ConfigTable paths = dependencies.table("paths");
@@ -219,5 +242,35 @@ final class CerebriumMapping {
     if (!files.isEmpty()) {
       paths.notice(paths.spelled() + " names " + String.join(", ", files) + ": " + NOT_INSTALLED);
     }
+    if (findings.problemsSince(mark)) {
+      return null;
+    }
+    return new ContainerSpec(image, requirements, python.map(String::strip));
+  }
+
+  /** {@code name = "version spec"} entries as pip requirement lines, in file order. */
+  private static List<String> pipRequirements(ConfigTable pip) {
+    List<String> lines = new ArrayList<>();
+    pip.entries().forEach((name, spec) -> {
+      if (!PipRequirement.validName(name)) {
+        pip.problem(name, "not a pip package name", PipRequirement.NAME_RULE);
+        return;
+      }
+      if (!spec.isTextual()) {
+        pip.problem(name, "not a string", PipRequirement.SPEC_RULE);
+        return;
+      }
+      Optional<String> line = PipRequirement.line(name, spec.textValue());
+      if (line.isEmpty()) {
+        pip.problem(name, "not a version spec pip understands", PipRequirement.SPEC_RULE);
+        return;
+      }
+      lines.add(line.get());
+    });
+    if (!lines.isEmpty()) {
+      pip.notice(pip.spelled() + " lists " + String.join(", ", pip.entries().keySet().stream()
+          .map(ValueText::readable).toList()) + ": " + PIP_ON_CLUSTER);
+    }
+    return lines;
   }
 }

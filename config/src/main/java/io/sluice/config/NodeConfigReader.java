@@ -44,7 +44,14 @@ import java.util.OptionalDouble;
  * max_nodes = 4         # required
  * provision_seconds = 90    # default 60
  * idle_node_seconds = 300   # default 300
+ * # Kubernetes only: where the pool's pods land (see PoolPlacement). Both default to none.
+ * node_selector = { "cloud.google.com/gke-accelerator" = "nvidia-l4" }
+ * tolerations = [ { key = "nvidia.com/gpu", operator = "Exists", effect = "NoSchedule" } ]
  * }</pre>
+ *
+ * <p>A toleration is written as Kubernetes writes one: {@code key}, {@code operator} ({@code "Equal"}, the default,
+ * or {@code "Exists"}), {@code value} (with {@code Equal} only) and {@code effect} ({@code "NoSchedule"},
+ * {@code "PreferNoSchedule"}, {@code "NoExecute"}, or {@code ""}, the default, for every effect).
  *
  * <p>A pool without {@code gpu} is a CPU pool. There is at most one pool per GPU model and at most one CPU pool, so
  * that every app has exactly one pool it can run in. Unlike the app readers, which tolerate keys of other platforms,
@@ -73,7 +80,12 @@ public final class NodeConfigReader {
   private static final String POOLS_HEADER = "[[pools]]";
   private static final String CPU = "CPU";
   private static final List<String> POOL_KEYS = List.of("name", "gpu", "gpus_per_node", "min_nodes", "max_nodes",
-      "provision_seconds", "idle_node_seconds", "cpus_per_node", "memory_gb_per_node");
+      "provision_seconds", "idle_node_seconds", "cpus_per_node", "memory_gb_per_node", "node_selector", "tolerations");
+  private static final List<String> TOLERATION_KEYS = List.of("key", "operator", "value", "effect");
+  private static final String TOLERATION =
+      "{ key = \"nvidia.com/gpu\", operator = \"Exists\", effect = \"NoSchedule\" }";
+  private static final String OPERATORS = "\"Equal\" (the default) or \"Exists\"";
+  private static final String EFFECTS = "\"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\", or \"\" for every effect";
   private static final String ONE_POOL_EACH = "one pool per GPU type and at most one CPU pool";
 
   private NodeConfigReader() {}
@@ -119,6 +131,7 @@ public final class NodeConfigReader {
     ConfigTree tree = TomlTreeParser.parse(text, nameForMessages);
     List<ConfigProblem> problems = new ArrayList<>();
     List<NodePoolSpec> pools = new ArrayList<>();
+    Map<String, PoolPlacement> placements = new HashMap<>();
 
     tree.root().fieldNames().forEachRemaining(key -> {
       if (!ROOT_KEYS.contains(key)) {
@@ -147,13 +160,13 @@ public final class NodeConfigReader {
       problems.add(new ConfigProblem(POOLS, ValueText.of(poolsNode), "not an array of tables",
           POOLS_HEADER + " tables", 0));
     } else {
-      readPools(poolsNode, nameForMessages, problems, pools);
+      readPools(poolsNode, nameForMessages, problems, pools, placements);
     }
 
     if (!problems.isEmpty()) {
       throw new ConfigException(nameForMessages, problems);
     }
-    return new NodeConfig(pools, limits, auth);
+    return new NodeConfig(pools, limits, auth, placements);
   }
 
   private static ClientLimits limits(ConfigTable table, Findings findings) {
@@ -234,7 +247,7 @@ public final class NodeConfigReader {
   }
 
   private static void readPools(JsonNode poolsNode, Path file, List<ConfigProblem> problems,
-      List<NodePoolSpec> pools) {
+      List<NodePoolSpec> pools, Map<String, PoolPlacement> placements) {
     Map<String, Integer> numberByName = new HashMap<>();
     Map<Optional<GpuType>, PoolSeen> poolByGpu = new HashMap<>();
     for (int i = 0; i < poolsNode.size(); i++) {
@@ -249,6 +262,7 @@ public final class NodeConfigReader {
       ConfigTable table = ConfigTable.root(
           new ConfigTree((ObjectNode) element, KeySpelling.TOML, Map.of()), findings);
       Optional<NodePoolSpec> pool = pool(table, findings);
+      Optional<PoolPlacement> placement = placement(table, findings, prefix, file, problems);
       element.fieldNames().forEachRemaining(key -> {
         if (!POOL_KEYS.contains(key)) {
           table.problem(key, "unknown key", "one of " + String.join(", ", POOL_KEYS));
@@ -274,6 +288,8 @@ public final class NodeConfigReader {
           problem.problem(), problem.expected(), problem.line(), problem.column())));
       if (found.isEmpty()) {
         pools.add(pool.orElseThrow());
+        placement.filter(p -> !p.equals(PoolPlacement.ANYWHERE))
+            .ifPresent(p -> placements.put(pool.orElseThrow().name(), p));
       }
     }
   }
@@ -316,6 +332,94 @@ public final class NodeConfigReader {
     }
     return Optional.of(new NodePoolSpec(name.orElseThrow(), gpu, gpusPerNode, minNodes, maxNodes, provisionTime,
         idleNodeDelay, cpusPerNode, memoryGbPerNode));
+  }
+
+  /**
+   * The pool's {@code node_selector} and {@code tolerations}; empty when either is wrong. A problem of the selector is
+   * in {@code findings}; a problem of a toleration goes straight to {@code problems}, named
+   * {@code [[pools]] #2 tolerations #1 operator}, since a toleration is a table in an array.
+   */
+  private static Optional<PoolPlacement> placement(ConfigTable table, Findings findings, String prefix, Path file,
+      List<ConfigProblem> problems) {
+    int mark = findings.mark();
+    ConfigTable selectorTable = table.table("node_selector");
+    Map<String, String> selector = new HashMap<>();
+    selectorTable.entries().forEach((key, value) -> {
+      if (!PoolPlacement.labelKey(key)) {
+        selectorTable.problem(key, "not a label key", PoolPlacement.LABEL_KEY_RULE);
+      } else if (!value.isTextual()) {
+        selectorTable.problem(key, "not a string", PoolPlacement.LABEL_VALUE_RULE);
+      } else if (!PoolPlacement.labelValue(value.textValue())) {
+        selectorTable.problem(key, "not a label value", PoolPlacement.LABEL_VALUE_RULE);
+      } else {
+        selector.put(key, value.textValue());
+      }
+    });
+    List<PoolPlacement.Toleration> tolerations = new ArrayList<>();
+    boolean tolerationsRight = true;
+    JsonNode tolerationsNode = table.value("tolerations");
+    if (tolerationsNode != null && !tolerationsNode.isArray()) {
+      table.problem("tolerations", "not an array of tables", "an array such as [ " + TOLERATION + " ]");
+    } else if (tolerationsNode != null) {
+      for (int i = 0; i < tolerationsNode.size(); i++) {
+        String name = prefix + " tolerations #" + (i + 1);
+        Optional<PoolPlacement.Toleration> toleration = toleration(tolerationsNode.get(i), name, file, problems);
+        toleration.ifPresent(tolerations::add);
+        tolerationsRight &= toleration.isPresent();
+      }
+    }
+    if (findings.problemsSince(mark) || !tolerationsRight) {
+      return Optional.empty();
+    }
+    return Optional.of(new PoolPlacement(selector, tolerations));
+  }
+
+  private static Optional<PoolPlacement.Toleration> toleration(JsonNode element, String name, Path file,
+      List<ConfigProblem> problems) {
+    if (!element.isObject()) {
+      problems.add(new ConfigProblem(name, ValueText.of(element), "not a table", "a table such as " + TOLERATION, 0));
+      return Optional.empty();
+    }
+    Findings findings = new Findings();
+    ConfigTable table = ConfigTable.root(new ConfigTree((ObjectNode) element, KeySpelling.TOML, Map.of()), findings);
+    unknownKeys(table, TOLERATION_KEYS);
+    String key = table.string("key", PoolPlacement.LABEL_KEY_RULE).orElse("");
+    if (!key.isEmpty() && !PoolPlacement.labelKey(key)) {
+      table.problem("key", "not a taint key", PoolPlacement.LABEL_KEY_RULE);
+    }
+    Optional<String> operatorName = table.string("operator", OPERATORS);
+    Optional<PoolPlacement.Toleration.Operator> operator = operatorName.isEmpty()
+        ? Optional.of(PoolPlacement.Toleration.Operator.EQUAL)
+        : PoolPlacement.Toleration.Operator.named(operatorName.get());
+    if (operatorName.isPresent() && operator.isEmpty()) {
+      table.problem("operator", "not a toleration operator", OPERATORS);
+    }
+    String value = table.string("value", PoolPlacement.LABEL_VALUE_RULE).orElse("");
+    if (!PoolPlacement.labelValue(value)) {
+      table.problem("value", "not a taint value", PoolPlacement.LABEL_VALUE_RULE);
+    }
+    if (operator.filter(PoolPlacement.Toleration.Operator.EXISTS::equals).isPresent() && !value.isEmpty()) {
+      table.problem("value", "a value with operator = \"Exists\", which matches any value",
+          "no value with \"Exists\", or operator = \"Equal\"");
+    }
+    if (operator.filter(PoolPlacement.Toleration.Operator.EQUAL::equals).isPresent() && key.isEmpty()) {
+      table.missing("key", "a taint key with operator \"Equal\" (the default); an empty key needs"
+          + " operator = \"Exists\" and tolerates every taint");
+    }
+    Optional<String> effectName = table.string("effect", EFFECTS);
+    Optional<PoolPlacement.Toleration.Effect> effect = effectName.isEmpty()
+        ? Optional.of(PoolPlacement.Toleration.Effect.ANY)
+        : PoolPlacement.Toleration.Effect.named(effectName.get());
+    if (effectName.isPresent() && effect.isEmpty()) {
+      table.problem("effect", "not a taint effect", EFFECTS);
+    }
+    List<ConfigProblem> found = problemsOf(findings, file);
+    found.forEach(problem -> problems.add(new ConfigProblem(name + " " + problem.key(), problem.value(),
+        problem.problem(), problem.expected(), problem.line(), problem.column())));
+    if (!found.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new PoolPlacement.Toleration(key, operator.orElseThrow(), value, effect.orElseThrow()));
   }
 
   /** Absent or {@code "CPU"}: a CPU pool; else a GPU as Cerebrium ({@code ADA_L4}) or Truss ({@code L4}) name it. */

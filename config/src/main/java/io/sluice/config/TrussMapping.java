@@ -32,8 +32,8 @@ final class TrussMapping {
   private static final String START_COMMAND = "a command line, e.g. vllm serve my/model --port 8000";
   private static final String NOT_INSTALLED =
       "Sluice does not install dependencies; install them where the replica runs";
-  private static final String NO_IMAGE =
-      "Sluice runs start_command where the replica runs, not inside this image";
+  static final String IMAGE_ON_CLUSTER = "used on Kubernetes only, as the image of the app's pods; local replicas"
+      + " run start_command on this machine";
   private static final String CPU_QUANTITY = "a CPU quantity > 0, e.g. 1, 2.5 or \"500m\"";
   private static final String MEMORY_QUANTITY = "a memory quantity of at least 1Mi, e.g. \"512Mi\", \"2Gi\" or \"16G\"";
   private static final double MIN_MEMORY_GB = 1.0 / 1024;
@@ -57,7 +57,7 @@ final class TrussMapping {
     root.noticeUnused("system_packages",
         "Sluice does not install system packages; install them where the replica runs");
     root.noticeUnused("python_version", "Sluice runs start_command with whatever Python is where the replica runs");
-    root.table("base_image").noticeUnused("image", NO_IMAGE);
+    ContainerSpec container = container(root.table("base_image"), findings);
     Duration requestTimeout = SluiceExtension.requestTimeout(root);
     WebSocketSpec websocket = SluiceExtension.websocket(root);
     PayloadCapture capture = SluiceExtension.capture(root);
@@ -66,7 +66,7 @@ final class TrussMapping {
     findings.throwIfAny(file);
     AppSpec spec = new AppSpec(new AppId(AppId.DEFAULT_PROJECT, name), ConfigFormat.TRUSS_YAML, runtime, scaling,
         hardware, env, secretNames, !SluiceExtension.authDisabled(root), requestTimeout,
-        websocket, capture);
+        websocket, capture, container);
     return findings.loaded(spec, file);
   }
 
@@ -250,6 +250,21 @@ final class TrussMapping {
     }
     return new ScalingSpec(minReplicas, maxReplicas, predictConcurrency, ScalingMetric.CONCURRENCY_UTILIZATION,
         concurrencyTarget, utilizationPercent / 100.0, 0, window, scaleDownDelay, RESPONSE_GRACE_PERIOD);
+  }
+
+  /** Baseten runs {@code start_command} inside {@code base_image.image}; so do Sluice's pods on a cluster. */
+  private static ContainerSpec container(ConfigTable baseImage, Findings findings) {
+    int mark = findings.mark();
+    Optional<String> image = baseImage.string("image", ImageReference.RULE).filter(written -> !written.isBlank());
+    if (image.isPresent() && !ImageReference.valid(image.get())) {
+      baseImage.problem("image", "not a container image reference",
+          ImageReference.RULE + ", the image in which start_command runs");
+    }
+    baseImage.noticeUnused("image", IMAGE_ON_CLUSTER);
+    if (findings.problemsSince(mark)) {
+      return null;
+    }
+    return new ContainerSpec(image, List.of(), Optional.empty());
   }
 
   /** The names only: a value written into the file is never kept, shown or logged. */

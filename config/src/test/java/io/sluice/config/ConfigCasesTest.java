@@ -158,16 +158,17 @@ class ConfigCasesTest {
             app -> {
               assertThat(app.ignoredKeys()).isEmpty();
               assertThat(app.notices()).containsExactly(
-                  "[cerebrium.deployment] python_version = \"3.11\": Sluice builds no image; the entrypoint runs as it"
-                      + " is where the replica runs",
-                  "[cerebrium.deployment] docker_base_image_url = \"debian:bookworm-slim\": Sluice builds no image;"
-                      + " the entrypoint runs as it is where the replica runs",
                   "[cerebrium.deployment] include lists ./*: Sluice uploads no files; the replica runs in the app"
                       + " folder",
                   "[cerebrium.deployment] shell_commands lists echo hi: Sluice runs no build steps; run them where"
                       + " the replica runs",
                   "[cerebrium.hardware] provider = \"aws\": replicas run on this Sluice fleet's own machines",
                   "[cerebrium.hardware] region = \"us-east-1\": replicas run on this Sluice fleet's own machines",
+                  "[cerebrium.deployment] docker_base_image_url = \"debian:bookworm-slim\": used on Kubernetes only,"
+                      + " as the image of the app's pods; local replicas run the entrypoint on this machine",
+                  "[cerebrium.deployment] python_version = \"3.11\": used on Kubernetes only, to pick the default"
+                      + " image python:<version>-slim-bookworm when docker_base_image_url is absent; local replicas"
+                      + " use this machine's Python",
                   "[cerebrium.dependencies.apt] lists ffmpeg: Sluice does not install dependencies; install them"
                       + " where the replica runs",
                   "[cerebrium.dependencies.paths] names \"requirements.txt\" (pip): Sluice does not install"

@@ -321,18 +321,29 @@ class ConfigFuzzTest {
   @Test
   void names_with_control_characters_are_quoted_in_notices() throws Exception {
     LoadedApp app = AppConfigReader.parseCerebrium(CEREBRIUM_RUNTIME + """
-        [cerebrium.dependencies.pip]
-        "numpy\\u001b[2J" = "latest"
+        [cerebrium.dependencies.apt]
+        "ffmpeg\\u001b[2J" = "latest"
 
         [cerebrium.dependencies.paths]
         "pip\\n" = "requirements.txt"
         """, Path.of("cerebrium.toml"), "app");
 
     assertThat(app.notices()).containsExactly(
-        "[cerebrium.dependencies.pip] lists \"numpy\\u001b[2J\": Sluice does not install dependencies; install them"
+        "[cerebrium.dependencies.apt] lists \"ffmpeg\\u001b[2J\": Sluice does not install dependencies; install them"
             + " where the replica runs",
         "[cerebrium.dependencies.paths] names \"requirements.txt\" (\"pip\\n\"): Sluice does not install dependencies;"
             + " install them where the replica runs");
+  }
+
+  @Test
+  void a_pip_name_with_control_characters_is_refused_and_quoted_in_the_problem() {
+    assertThatThrownBy(() -> AppConfigReader.parseCerebrium(CEREBRIUM_RUNTIME + """
+        [cerebrium.dependencies.pip]
+        "numpy\\u001b[2J" = "latest"
+        """, Path.of("cerebrium.toml"), "app"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("[cerebrium.dependencies.pip] \"numpy\\u001b[2J\" = \"latest\": not a pip package name")
+        .hasMessageNotContaining("\u001b");
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -37,11 +37,14 @@ class SeedConfigTest {
         List.of(),
         true,
         Duration.ofSeconds(300),
-        WebSocketSpec.DEFAULTS));
+        WebSocketSpec.DEFAULTS,
+        PayloadCapture.OFF,
+        new ContainerSpec(Optional.empty(), List.of("pydantic", "numpy", "loguru", "fastapi"), Optional.empty())));
     assertThat(app.configFile()).isEqualTo(seed("cerebrium-fastapi").resolve("cerebrium.toml"));
     assertThat(app.ignoredKeys()).isEmpty();
-    assertThat(app.notices()).containsExactly(
-        "[cerebrium.dependencies.pip] lists pydantic, numpy, loguru, fastapi: " + NOT_INSTALLED);
+    assertThat(app.notices()).containsExactly("[cerebrium.dependencies.pip] lists pydantic, numpy, loguru, fastapi:"
+        + " installed on Kubernetes only, into each pod as it starts; local replicas use what is installed on this"
+        + " machine");
   }
 
   @Test
@@ -64,7 +67,9 @@ class SeedConfigTest {
         List.of(),
         true,
         Duration.ofSeconds(300),
-        WebSocketSpec.DEFAULTS));
+        WebSocketSpec.DEFAULTS,
+        PayloadCapture.OFF,
+        trussImage("vllm/vllm-openai:latest")));
     assertThat(app.ignoredKeys()).isEmpty();
     assertThat(app.notices()).containsExactly(baseImageNotice("vllm/vllm-openai:latest"));
   }
@@ -90,7 +95,9 @@ class SeedConfigTest {
         List.of("hf_access_token"),
         true,
         Duration.ofSeconds(300),
-        WebSocketSpec.DEFAULTS));
+        WebSocketSpec.DEFAULTS,
+        PayloadCapture.OFF,
+        trussImage("vllm/vllm-openai:latest")));
     assertThat(app.ignoredKeys()).isEmpty();
     assertThat(app.notices()).containsExactly(baseImageNotice("vllm/vllm-openai:latest"));
   }
@@ -115,7 +122,9 @@ class SeedConfigTest {
         List.of(),
         true,
         Duration.ofSeconds(300),
-        WebSocketSpec.DEFAULTS));
+        WebSocketSpec.DEFAULTS,
+        PayloadCapture.OFF,
+        trussImage("python:3.11-slim")));
     assertThat(app.ignoredKeys()).isEmpty();
     assertThat(app.notices()).containsExactly(
         "environment_variables.hf_access_token is null and is not set: give it a value, or declare it under secrets"
@@ -130,8 +139,12 @@ class SeedConfigTest {
   }
 
   private static String baseImageNotice(String image) {
-    return "base_image.image = \"" + image
-        + "\": Sluice runs start_command where the replica runs, not inside this image";
+    return "base_image.image = \"" + image + "\": used on Kubernetes only, as the image of the app's pods; local"
+        + " replicas run start_command on this machine";
+  }
+
+  private static ContainerSpec trussImage(String image) {
+    return new ContainerSpec(Optional.of(image), List.of(), Optional.empty());
   }
 
   static Path seed(String folder) throws URISyntaxException {

@@ -19,6 +19,20 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.sluice.config.AppSpec;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.sluice.config.AppId;
+import io.sluice.config.ContainerSpec;
+import io.sluice.config.NodeConfig;
+import io.sluice.config.NodeConfigReader;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.provider.Arguments;
 import io.sluice.config.GpuType;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -398,6 +412,273 @@ class AppObjectsTest {
         .hasMessage("replicas: -1 (expected: >= 0)");
     assertThatThrownBy(() -> vllm.deployment("Bad_Namespace", 1))
         .hasMessageStartingWith("namespace: Bad_Namespace (expected: ");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // On a cluster: the image each format runs in, a Cerebrium app's files fetched as its pods start, and placement
+
+  private static final ArchiveFetch FLEET = ArchiveFetch.from("http://sluice-admin.sluice.svc:9090");
+  private static final long VERSION = 7;
+
+  @Test
+  void truss_app_runs_in_its_base_image_and_fetches_nothing() {
+    AppSpec app = SeedApps.vllmOnL4().withContainer(
+        new ContainerSpec(Optional.of("vllm/vllm-openai:v0.6.3"), List.of(), Optional.empty()));
+
+    AppObjects objects = AppObjects.forCluster(app, SeedApps.gkeL4Pool(), FLEET);
+    PodSpec pod = versionedPod(objects);
+
+    assertThat(objects.image()).isEqualTo("vllm/vllm-openai:v0.6.3");
+    assertThat(objects.fetch()).isEmpty();
+    assertThat(pod.getContainers().get(0).getImage()).isEqualTo("vllm/vllm-openai:v0.6.3");
+    assertThat(pod.getContainers().get(0).getCommand())
+        .containsExactly("/bin/sh", "-c", SeedApps.VLLM_START_COMMAND);
+    assertThat(pod.getInitContainers()).isEmpty();
+    assertThat(pod.getVolumes()).extracting(Volume::getName).containsExactly("secrets");
+  }
+
+  @Test
+  void truss_app_without_base_image_cannot_run_on_a_cluster() {
+    assertThatThrownBy(() -> AppObjects.forCluster(SeedApps.vllmOnL4(), SeedApps.gkeL4Pool(), FLEET))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("base_image.image: missing in the config.yaml of app llm/vllm-model-server")
+        .hasMessageContaining("base_image: {image: vllm/vllm-openai:latest}");
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @MethodSource("cerebriumImages")
+  void cerebrium_app_runs_its_base_image_or_cerebriums_default_debian_with_its_python(ContainerSpec container,
+      String image) {
+    AppObjects objects = AppObjects.forCluster(cerebrium(container), SeedApps.cpuPool(), FLEET);
+    PodSpec pod = versionedPod(objects);
+
+    assertThat(pod.getContainers()).extracting(Container::getImage).containsExactly(image);
+    assertThat(pod.getInitContainers()).extracting(Container::getImage).containsExactly(image);
+  }
+
+  static Stream<Arguments> cerebriumImages() {
+    return Stream.of(
+        Arguments.of(ContainerSpec.NONE, "python:3.12-slim-bookworm"),
+        Arguments.of(new ContainerSpec(Optional.empty(), List.of(), Optional.of("3.11")), "python:3.11-slim-bookworm"),
+        Arguments.of(new ContainerSpec(Optional.of("nvcr.io/nvidia/pytorch:24.05-py3"), List.of(),
+            Optional.of("3.11")), "nvcr.io/nvidia/pytorch:24.05-py3"));
+  }
+
+  @Test
+  void cerebrium_pod_fetches_its_versions_files_into_a_shared_volume_and_installs_its_pip_packages() {
+    AppSpec app = cerebrium(new ContainerSpec(Optional.empty(), List.of("fastapi", "uvicorn>=0.30", "numpy==1.26.4"),
+        Optional.empty()));
+
+    PodSpec pod = versionedPod(AppObjects.forCluster(app, SeedApps.cpuPool(), FLEET));
+
+    assertThat(pod.getVolumes()).singleElement().satisfies(volume -> {
+      assertThat(volume.getName()).isEqualTo("app-files");
+      assertThat(volume.getEmptyDir()).isNotNull();
+    });
+    Container fetch = pod.getInitContainers().get(0);
+    assertThat(fetch.getName()).isEqualTo(AppObjects.FETCH_CONTAINER_NAME);
+    assertThat(fetch.getCommand()).containsExactly("python3", "-c", AppObjects.FETCH_SCRIPT,
+        "http://sluice-admin.sluice.svc:9090/v1/apps/demo/hello/archive?version=7", "/app", "/app/.sluice/packages",
+        "fastapi", "uvicorn>=0.30", "numpy==1.26.4");
+    assertThat(fetch.getVolumeMounts()).singleElement().satisfies(mount -> {
+      assertThat(mount.getName()).isEqualTo("app-files");
+      assertThat(mount.getMountPath()).isEqualTo("/app");
+    });
+    assertThat(fetch.getEnv()).singleElement().satisfies(token -> {
+      assertThat(token.getName()).isEqualTo(AppObjects.FETCH_TOKEN_ENV);
+      assertThat(token.getValue()).as("never a plain value in the pod spec").isNull();
+      assertThat(token.getValueFrom().getSecretKeyRef().getName()).isEqualTo("demo-hello-secrets");
+      assertThat(token.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("sluice-fetch-token");
+    });
+    assertThat(quantities(fetch.getResources().getLimits())).isEqualTo(Map.of("cpu", "0.5", "memory", "1.5Gi"));
+
+    Container server = pod.getContainers().get(0);
+    assertThat(server.getWorkingDir()).isEqualTo("/app");
+    assertThat(server.getVolumeMounts()).extracting(VolumeMount::getName, VolumeMount::getMountPath)
+        .containsExactly(tuple("app-files", "/app"));
+    assertThat(server.getCommand()).containsExactly("/bin/sh", "-c", AppObjects.WITH_PACKAGES_ON_PATH, "sh",
+        "uvicorn", "main:app", "--host", "0.0.0.0", "--port", "5000");
+    assertThat(env(server)).containsEntry("PYTHONPATH", "/app:/app/.sluice/packages")
+        .doesNotContainKey(AppObjects.FETCH_TOKEN_ENV);
+  }
+
+  @Test
+  void cerebrium_app_without_pip_packages_still_fetches_its_files() {
+    Container fetch = versionedPod(AppObjects.forCluster(cerebrium(ContainerSpec.NONE), SeedApps.cpuPool(), FLEET))
+        .getInitContainers().get(0);
+
+    assertThat(fetch.getCommand()).endsWith("/app", "/app/.sluice/packages");
+  }
+
+  @Test
+  void the_apps_secret_holds_the_fetch_token_which_is_not_mounted_as_a_file() {
+    AppSpec app = withSecrets(cerebrium(ContainerSpec.NONE), List.of("hf_token"));
+    AppObjects objects = AppObjects.forCluster(app, SeedApps.cpuPool(), FLEET);
+
+    Secret secret = objects.secret(NAMESPACE, Map.of("hf_token", "hf-123"), Optional.of("replica-token")).orElseThrow();
+
+    assertThat(secret.getData()).containsExactly(
+        entry("hf_token", base64("hf-123")), entry("sluice-fetch-token", base64("replica-token")));
+    assertThat(versionedPod(objects).getVolumes()).filteredOn(v -> v.getSecret() != null).singleElement()
+        .satisfies(v -> assertThat(v.getSecret().getItems()).extracting(KeyToPath::getKey).containsExactly("hf_token"));
+  }
+
+  @Test
+  void an_app_without_secrets_that_fetches_its_files_still_gets_a_secret_for_the_token() {
+    AppObjects objects = AppObjects.forCluster(cerebrium(ContainerSpec.NONE), SeedApps.cpuPool(), FLEET);
+
+    Secret secret = objects.secret(NAMESPACE, Map.of(), Optional.of("replica-token")).orElseThrow();
+
+    assertThat(secret.getMetadata().getName()).isEqualTo("demo-hello-secrets");
+    assertThat(secret.getData()).containsExactly(entry("sluice-fetch-token", base64("replica-token")));
+  }
+
+  @Test
+  void a_fetching_app_needs_its_token_and_a_version() {
+    AppObjects objects = AppObjects.forCluster(cerebrium(ContainerSpec.NONE), SeedApps.cpuPool(), FLEET);
+
+    assertThatThrownBy(() -> objects.secret(NAMESPACE, Map.of()))
+        .hasMessage("fetchToken: missing (expected: the replica token of app demo/hello, with which its pods fetch the"
+            + " app's files)");
+    assertThatThrownBy(() -> objects.deployment(NAMESPACE, 1))
+        .hasMessage("version: none (expected: the deployed version whose files the pods of app demo/hello fetch)");
+    assertThatThrownBy(() -> AppObjects.forCluster(withSecrets(cerebrium(ContainerSpec.NONE),
+        List.of("sluice-fetch-token")), SeedApps.cpuPool(), FLEET))
+        .hasMessageStartingWith("secretNames: sluice-fetch-token (expected: a name other than");
+  }
+
+  @Test
+  void the_fetch_script_unzips_the_archive_it_is_given_with_the_token_and_fails_loudly_without(@TempDir Path dir)
+      throws Exception {
+    byte[] zip = zipOf(Map.of("cerebrium.toml", "[cerebrium.deployment]\n", "pkg/main.py", "print('hi')\n"));
+    HttpServer fleet = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    fleet.createContext("/", exchange -> {
+      boolean admitted = "Bearer right".equals(exchange.getRequestHeaders().getFirst("Authorization"))
+          && exchange.getRequestURI().toString().equals("/v1/apps/demo/hello/archive?version=7");
+      byte[] body = admitted ? zip : "{}".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(admitted ? 200 : 401, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    fleet.start();
+    try {
+      String url = ArchiveFetch.from("http://127.0.0.1:" + fleet.getAddress().getPort())
+          .archiveUrl(new AppId("demo", "hello"), VERSION);
+
+      Process fetched = runFetch(url, dir.resolve("app"), "right");
+      assertThat(fetched.waitFor()).as(new String(fetched.getInputStream().readAllBytes())).isZero();
+      assertThat(dir.resolve("app/cerebrium.toml")).hasContent("[cerebrium.deployment]");
+      assertThat(dir.resolve("app/pkg/main.py")).hasContent("print('hi')");
+
+      Process refused = runFetch(url, dir.resolve("other"), "wrong");
+      assertThat(refused.waitFor()).isNotZero();
+      assertThat(new String(refused.getInputStream().readAllBytes())).contains("could not fetch the app from " + url,
+          "401");
+    } finally {
+      fleet.stop(0);
+    }
+  }
+
+  @Test
+  void the_path_wrapper_finds_a_packages_script_before_the_images_own(@TempDir Path dir) throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("packages/bin"));
+    Path tool = Files.writeString(bin.resolve("sluice-test-tool"), "#!/bin/sh\necho \"tool $1\"\n");
+    tool.toFile().setExecutable(true);
+    String wrapper = AppObjects.WITH_PACKAGES_ON_PATH.replace(AppObjects.PACKAGES_DIR, dir.resolve("packages").toString());
+
+    Process run = new ProcessBuilder("/bin/sh", "-c", wrapper, "sh", "sluice-test-tool", "ran").redirectErrorStream(true)
+        .start();
+
+    assertThat(run.waitFor()).isZero();
+    assertThat(new String(run.getInputStream().readAllBytes())).isEqualTo("tool ran\n");
+  }
+
+  @Test
+  void a_gke_pools_configured_selector_and_tolerations_place_the_pods() throws Exception {
+    NodeConfig config = NodeConfigReader.parseNode("""
+        [[pools]]
+        name = "l4"
+        gpu = "L4"
+        max_nodes = 4
+        node_selector = { "cloud.google.com/gke-accelerator" = "nvidia-l4" }
+        tolerations = [ { key = "nvidia.com/gpu", operator = "Equal", value = "present", effect = "NoSchedule" } ]
+        """, Path.of("sluice.toml"));
+    NodePool pool = AppObjects.nodePool(config.pools().get(0), config.placement("l4"));
+
+    PodSpec pod = podSpec(new AppObjects(SeedApps.vllmOnL4(), VLLM_IMAGE, pool));
+
+    assertThat(pool).isEqualTo(SeedApps.gkeL4Pool());
+    assertThat(pod.getNodeSelector()).containsExactly(entry("cloud.google.com/gke-accelerator", "nvidia-l4"));
+    assertThat(pod.getTolerations()).extracting(Toleration::getKey, Toleration::getOperator, Toleration::getValue,
+        Toleration::getEffect).containsExactly(tuple("nvidia.com/gpu", "Equal", "present", "NoSchedule"));
+  }
+
+  @Test
+  void an_eks_karpenter_pools_configured_selector_and_tolerations_place_the_pods() throws Exception {
+    NodeConfig config = NodeConfigReader.parseNode("""
+        [[pools]]
+        name = "h100"
+        gpu = "H100"
+        gpus_per_node = 8
+        max_nodes = 2
+        node_selector = { "karpenter.sh/nodepool" = "gpu", "karpenter.k8s.aws/instance-gpu-name" = "h100" }
+        tolerations = [
+          { key = "nvidia.com/gpu", operator = "Exists", effect = "NoSchedule" },
+          { key = "karpenter.sh/disrupted", operator = "Exists" },
+        ]
+        """, Path.of("sluice.toml"));
+    NodePool pool = AppObjects.nodePool(config.pools().get(0), config.placement("h100"));
+
+    PodSpec pod = podSpec(new AppObjects(SeedApps.twoH100s(), VLLM_IMAGE, pool));
+
+    assertThat(pod.getNodeSelector()).containsExactly(entry("karpenter.k8s.aws/instance-gpu-name", "h100"),
+        entry("karpenter.sh/nodepool", "gpu"));
+    assertThat(pod.getTolerations()).extracting(Toleration::getKey, Toleration::getOperator, Toleration::getValue,
+        Toleration::getEffect).containsExactly(
+            tuple("nvidia.com/gpu", "Exists", null, "NoSchedule"),
+            tuple("karpenter.sh/disrupted", "Exists", null, null));
+  }
+
+  @Test
+  void a_pool_without_placement_keys_puts_no_selector_or_toleration_on_its_pods() throws Exception {
+    NodePool pool = AppObjects.nodePool(NodeConfig.defaults().pools().get(0), NodeConfig.defaults().placement("local"));
+
+    PodSpec pod = podSpec(new AppObjects(SeedApps.cerebriumWithoutEndpoints(), "hello:1", pool));
+
+    assertThat(pod.getNodeSelector()).isEmpty();
+    assertThat(pod.getTolerations()).isEmpty();
+  }
+
+  private static AppSpec cerebrium(ContainerSpec container) {
+    return SeedApps.cerebriumWithoutEndpoints().withContainer(container);
+  }
+
+  private static AppSpec withSecrets(AppSpec spec, List<String> secretNames) {
+    return new AppSpec(spec.id(), spec.format(), spec.runtime(), spec.scaling(), spec.hardware(), spec.env(),
+        secretNames, spec.authRequired(), spec.requestTimeout(), spec.websocket(), spec.capture(), spec.container());
+  }
+
+  private static PodSpec versionedPod(AppObjects objects) {
+    return objects.deployment(NAMESPACE, 1, VERSION).getSpec().getTemplate().getSpec();
+  }
+
+  private static Process runFetch(String url, Path appDir, String token) throws Exception {
+    ProcessBuilder fetch = new ProcessBuilder("python3", "-c", AppObjects.FETCH_SCRIPT, url, appDir.toString(),
+        appDir.resolve(".sluice/packages").toString()).redirectErrorStream(true);
+    fetch.environment().put(AppObjects.FETCH_TOKEN_ENV, token);
+    return fetch.start();
+  }
+
+  private static byte[] zipOf(Map<String, String> files) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+      for (Map.Entry<String, String> file : new TreeMap<>(files).entrySet()) {
+        zip.putNextEntry(new ZipEntry(file.getKey()));
+        zip.write(file.getValue().getBytes(StandardCharsets.UTF_8));
+        zip.closeEntry();
+      }
+    }
+    return bytes.toByteArray();
   }
 
   private static PodSpec podSpec(AppObjects objects) {

@@ -1,5 +1,6 @@
 package io.sluice.dataplane.admin;
 
+import io.sluice.cluster.apps.AppCatalog;
 import io.sluice.config.AppId;
 import io.sluice.config.ConfigException;
 import io.sluice.dataplane.apps.AppDeployer;
@@ -7,6 +8,7 @@ import io.sluice.dataplane.apps.AppFiles;
 import io.sluice.dataplane.apps.DeployedApp;
 import io.sluice.dataplane.auth.AdminToken;
 import io.sluice.dataplane.auth.ApiKeyStore;
+import io.sluice.dataplane.auth.ReplicaTokens;
 import io.sluice.dataplane.dashboard.DashboardRoutes;
 import io.sluice.dataplane.proxy.ErrorReply;
 import io.sluice.dataplane.records.NodeRecords;
@@ -50,6 +52,8 @@ import java.util.function.Supplier;
  * GET    /v1/apps/{project}/{app}
  * DELETE /v1/apps/{project}/{app}
  * GET    /v1/apps/{project}/{app}/logs?replica=R&amp;tail=N[&amp;follow=true]   see {@link LogRoutes}
+ * GET    /v1/apps/{project}/{app}/archive?version=N the version's zip; the app's replica token opens it too, see
+ *                                                   {@link AppArchiveRoutes}
  * GET    /v1/apps/{project}/{app}/scaling           observed load, desired/ready/pending, queue, decisions
  * GET    /v1/apps/{project}/{app}/metrics           fleet-wide and per-node load, queue, replicas, panic: for KEDA
  * GET    /v1/projects/{project}/secrets             names only, never values
@@ -58,7 +62,8 @@ import java.util.function.Supplier;
  * GET, POST /v1/projects/{project}/api-keys, DELETE .../api-keys/{id}   see {@link ApiKeyRoutes}
  * </pre>
  *
- * <p>Every {@code /v1} route wants the admin token as {@code Authorization: Bearer}; {@code /health},
+ * <p>Every {@code /v1} route wants the admin token as {@code Authorization: Bearer} (the archive route takes the
+ * app's replica token as well); {@code /health},
  * {@code /ready} and {@code /metrics} are open, for probes and Prometheus.
  */
 public final class AdminApi {
@@ -82,6 +87,7 @@ public final class AdminApi {
   private AsyncRuns runs;
   private NodeRecords records;
   private DashboardRoutes dashboard;
+  private AppArchiveRoutes archives;
 
   public AdminApi(
       Vertx vertx, AppDeployer deployer, SecretStore secrets, ApiKeyStore apiKeys, AdminToken adminToken,
@@ -122,6 +128,15 @@ public final class AdminApi {
     return this;
   }
 
+  /**
+   * Serves each app's archive to the pods that run the app from its files, on the app's replica token (or the admin
+   * token).
+   */
+  public AdminApi withArchives(AppCatalog catalog, ReplicaTokens replicaTokens) {
+    this.archives = new AppArchiveRoutes(catalog, replicaTokens, adminToken);
+    return this;
+  }
+
   public Router router() {
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
@@ -129,6 +144,9 @@ public final class AdminApi {
         new JsonObject().put("status", drain.draining() ? "draining" : "ready")));
     if (dashboard != null) {
       dashboard.mountOpen(router);
+    }
+    if (archives != null) {
+      archives.mount(router);
     }
     router.route("/v1/*").handler(ctx -> {
       if (adminToken.admits(DashboardRoutes.credential(ctx))) {

@@ -68,6 +68,16 @@ public final class ReplicaTokens {
     return jwt.generateToken(new JsonObject().put("sub", "app:" + app.key()).put("project", app.project()));
   }
 
+  /**
+   * Whether an {@code Authorization} header carries a token this fleet signed for {@code app} itself (not another app
+   * of its project): what a pod of the app presents to fetch the app's files.
+   */
+  public boolean admits(AppId app, String authorization) {
+    String token = Authenticator.credential(authorization);
+    return token != null && token.indexOf('.') > 0
+        && verify(token).filter(caller -> caller.appKey().equals(app.key())).isPresent();
+  }
+
   /** The caller a token names, when the node signed it; empty for anything else. */
   Optional<Caller> verify(String token) {
     Future<User> checked = jwt.authenticate(new TokenCredentials(token));

@@ -215,6 +215,7 @@ public final class SluiceNode {
               node.credentials.adminToken(), fleetLogs, node::publicBaseUrl,
               options.stateDir().resolve("apps").resolve(".uploads"), node.drain, scaling::snapshot,
               scaling::metrics, scaling::capacity, node::fleetJson).withRuns(runs).withRecords(records)
+              .withArchives(catalog, node.credentials.replicaTokens())
               .withDashboard(new DashboardRoutes(vertx, node.credentials.adminToken(), records, scaling::snapshot,
                   directory, fleet::memberIds));
           scaling.start();
