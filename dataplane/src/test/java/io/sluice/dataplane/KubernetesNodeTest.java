@@ -12,6 +12,7 @@ import io.sluice.config.AppId;
 import io.sluice.dataplane.support.Configs;
 import io.sluice.dataplane.support.TestNode;
 import io.sluice.k8s.AppObjects;
+import io.sluice.k8s.ArchiveFetch;
 import io.sluice.k8s.FakeReplicaSet;
 import io.sluice.k8s.KubernetesOptions;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +23,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -69,8 +72,8 @@ class KubernetesNodeTest {
 
   TestNode startNode() throws Exception {
     return TestNode.start(TestNode.options(temp.resolve("state"))
-        .kubernetes(new KubernetesOptions(NAMESPACE, Duration.ofSeconds(5), "http://127.0.0.1:9",
-            Optional.of(client.getConfiguration())))
+        .kubernetes(new KubernetesOptions(NAMESPACE, Duration.ofSeconds(5), "http://sluice-admin.sluice.svc:9090",
+            Map.of(), Optional.of(client.getConfiguration())))
         .build());
   }
 
@@ -110,6 +113,22 @@ class KubernetesNodeTest {
       assertThat(answer.statusCode()).isEqualTo(200);
       assertThat(new JsonObject(answer.body()).getString("replica")).isEqualTo("pod-1");
       assertThat(replicaStates(node)).containsExactly("ready 127.0.0.1:" + port);
+
+      // The pod's init container fetches the app's files from the fleet with the token in the app's Secret: that
+      // token opens this version's archive on the node's admin port.
+      Deployment made = deployment().orElseThrow();
+      var fetch = made.getSpec().getTemplate().getSpec().getInitContainers().get(0);
+      long version = Long.parseLong(made.getMetadata().getLabels().get(AppObjects.VERSION_LABEL));
+      assertThat(String.join(" ", fetch.getCommand()) + " " + String.join(" ", fetch.getArgs() == null
+          ? List.of() : fetch.getArgs()))
+          .contains("http://sluice-admin.sluice.svc:9090/v1/apps/local/podded/archive?version=" + version);
+      String token = new String(Base64.getDecoder().decode(client.secrets().inNamespace(NAMESPACE)
+          .withName(AppObjects.secretName(APP)).get().getData().get(ArchiveFetch.DEFAULT_TOKEN_KEY)));
+      HttpResponse<byte[]> archive = node.http().send(HttpRequest.newBuilder(URI.create(node.adminUrl()
+          + "/v1/apps/local/podded/archive?version=" + version)).header("Authorization", "Bearer " + token).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(archive.statusCode()).isEqualTo(200);
+      assertThat(archive.body()).startsWith('P', 'K');
 
       cluster.ready(pod, "127.0.0.1", false);
       await().atMost(Duration.ofSeconds(10)).until(() -> replicaStates(node).equals(List.of("not_ready 127.0.0.1:"

@@ -2,34 +2,38 @@ package io.sluice.k8s;
 
 import io.sluice.config.AppSpec;
 import io.sluice.config.NodePoolSpec;
+import io.sluice.config.PoolPlacement;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * Renders the cluster objects of an app from the node's config: the node pool its GPU puts it in, with that pool's
- * node selector and tolerations, and the image it runs.
+ * node selector and tolerations, the image its config names, and where its pods fetch its files.
  */
 public final class KubernetesApps {
 
   private final List<NodePoolSpec> pools;
+  private final Map<String, PoolPlacement> placements;
+  private final ArchiveFetch fetch;
 
-  public KubernetesApps(List<NodePoolSpec> pools) {
+  public KubernetesApps(List<NodePoolSpec> pools, Map<String, PoolPlacement> placements, String fleetUrl) {
     this.pools = List.copyOf(Objects.requireNonNull(pools, "pools"));
+    this.placements = Map.copyOf(Objects.requireNonNull(placements, "placements"));
+    this.fetch = ArchiveFetch.from(fleetUrl);
   }
 
-  /** @throws IllegalArgumentException when no pool has the app's GPU, naming the pools there are */
+  /**
+   * @throws IllegalArgumentException when no pool has the app's GPU (naming the pools there are), or the app cannot
+   *     run on a cluster as configured (a Truss app without {@code base_image.image})
+   */
   public AppObjects objects(AppSpec app) {
     NodePoolSpec pool = pools.stream().filter(p -> p.gpu().equals(app.hardware().gpu())).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("app " + app.id() + " asks for "
             + app.hardware().gpu().map(Object::toString).orElse("no GPU") + " and no pool has it (pools: "
             + pools.stream().map(p -> p.name() + " " + p.gpu().map(Object::toString).orElse("CPU")).toList()
             + "); add a [[pools]] entry with that gpu to the node's sluice.toml"));
-    NodePool placed = new NodePool(pool.name(), pool.gpu(), pool.gpusPerNode(), Map.of(), List.of());
-    return new AppObjects(app, image(app), placed);
-  }
-
-  private static String image(AppSpec app) {
-    return "python:3.11-slim";
+    PoolPlacement placement = placements.getOrDefault(pool.name(), PoolPlacement.ANYWHERE);
+    return AppObjects.forCluster(app, AppObjects.nodePool(pool, placement), fetch);
   }
 }

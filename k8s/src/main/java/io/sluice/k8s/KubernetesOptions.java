@@ -1,7 +1,9 @@
 package io.sluice.k8s;
 
 import io.fabric8.kubernetes.client.Config;
+import io.sluice.config.PoolPlacement;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,10 +13,12 @@ import java.util.Optional;
  * @param namespace where the apps' Deployments, pods and Secrets live (the fleet's own, by default)
  * @param adoptionWindow how long a pod that no replica claims is kept, for a node taking over to claim it
  * @param fleetUrl where pods fetch their app's files from the fleet (the cluster-internal admin Service)
+ * @param placements by pool name, the node selector and tolerations that put a pod in that pool
  * @param client how to reach the API server; empty to find out as kubectl and fabric8 do (in a pod: its service
  *     account; elsewhere: the kubeconfig)
  */
-public record KubernetesOptions(String namespace, Duration adoptionWindow, String fleetUrl, Optional<Config> client) {
+public record KubernetesOptions(String namespace, Duration adoptionWindow, String fleetUrl,
+    Map<String, PoolPlacement> placements, Optional<Config> client) {
 
   public static final Duration DEFAULT_ADOPTION_WINDOW = Duration.ofSeconds(60);
 
@@ -23,6 +27,7 @@ public record KubernetesOptions(String namespace, Duration adoptionWindow, Strin
     Objects.requireNonNull(adoptionWindow, "adoptionWindow");
     Objects.requireNonNull(fleetUrl, "fleetUrl");
     Objects.requireNonNull(client, "client");
+    placements = Map.copyOf(Objects.requireNonNull(placements, "placements"));
     if (namespace.isBlank()) {
       throw new IllegalArgumentException("namespace: empty (expected: a Kubernetes namespace)");
     }
@@ -35,6 +40,6 @@ public record KubernetesOptions(String namespace, Duration adoptionWindow, Strin
   @Override
   public String toString() {
     return "KubernetesOptions[namespace=" + namespace + ", adoptionWindow=" + adoptionWindow + ", fleetUrl="
-        + fleetUrl + ", client=" + (client.isPresent() ? "(given)" : "(auto)") + "]";
+        + fleetUrl + ", placements=" + placements + ", client=" + (client.isPresent() ? "(given)" : "(auto)") + "]";
   }
 }

@@ -83,6 +83,7 @@ public final class KubernetesReplicas implements ReplicaProvider {
   private final String namespace;
   private final Function<AppSpec, AppObjects> objects;
   private final Function<AppSpec, Map<String, String>> secrets;
+  private final Function<AppId, String> fetchTokens;
   private final ReplicaListener listener;
   private final InstantSource clock;
   private final Duration adoptionWindow;
@@ -96,16 +97,19 @@ public final class KubernetesReplicas implements ReplicaProvider {
    * @param objects renders an app's objects: picks its image and node pool (throws {@link IllegalArgumentException}
    *     when no pool fits it)
    * @param secrets the values of the secrets the app names (blocking; called off the event loops)
+   * @param fetchTokens the token an app's pods fetch its files from the fleet with (its replica token)
    * @param adoptionWindow how long a pod that no replica claims is kept for a replica that may still claim it
    * @param tick how often the provider looks at adoption windows that ran out
    */
   public KubernetesReplicas(KubernetesClient client, String namespace, Function<AppSpec, AppObjects> objects,
-      Function<AppSpec, Map<String, String>> secrets, ReplicaListener listener, InstantSource clock,
+      Function<AppSpec, Map<String, String>> secrets, Function<AppId, String> fetchTokens,
+      ReplicaListener listener, InstantSource clock,
       Duration adoptionWindow, Duration tick) {
     this.client = Objects.requireNonNull(client, "client");
     this.namespace = Objects.requireNonNull(namespace, "namespace");
     this.objects = Objects.requireNonNull(objects, "objects");
     this.secrets = Objects.requireNonNull(secrets, "secrets");
+    this.fetchTokens = Objects.requireNonNull(fetchTokens, "fetchTokens");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.adoptionWindow = Objects.requireNonNull(adoptionWindow, "adoptionWindow");
@@ -271,7 +275,8 @@ public final class KubernetesReplicas implements ReplicaProvider {
       return known;
     }
     AppObjects rendered = objects.apply(app);
-    Optional<Secret> secret = rendered.secret(namespace, secretsOf(app));
+    Optional<String> fetchToken = rendered.fetch().map(fetch -> fetchTokens.apply(app.id()));
+    Optional<Secret> secret = rendered.secret(namespace, secretsOf(app), fetchToken);
     secret.ifPresent(s -> client.secrets().inNamespace(namespace).resource(s).createOr(existing -> existing.update()));
     String name = AppObjects.deploymentName(app.id(), version);
     Deployment existing = client.apps().deployments().inNamespace(namespace).withName(name).get();

@@ -76,7 +76,7 @@ class KubernetesReplicasTest {
     KubernetesClient nodeClient = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(NODE_AGENT).build()).build();
     KubernetesReplicas made = new KubernetesReplicas(nodeClient, NAMESPACE, spec -> new AppObjects(spec, IMAGE, L4),
-        spec -> Map.of("hf_access_token", "hf_secret_value"), status -> {
+        spec -> Map.of("hf_access_token", "hf_secret_value"), id -> "fetch-token-of-" + id.name(), status -> {
           latest.put(status.id(), status);
           history.add(status);
         }, clock, Duration.ofSeconds(30), Duration.ofMillis(50));

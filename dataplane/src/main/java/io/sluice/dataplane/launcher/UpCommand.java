@@ -190,7 +190,7 @@ final class UpCommand implements Callable<Integer> {
   }
 
   /** Empty for local processes. */
-  KubernetesOptions kubernetesOptions() {
+  KubernetesOptions kubernetesOptions(NodeConfig nodeConfig) {
     switch (replicas) {
       case "local":
         return null;
@@ -198,7 +198,7 @@ final class UpCommand implements Callable<Integer> {
         try {
           return new KubernetesOptions(namespace, adoptionWindow,
               fleetUrl != null ? fleetUrl : "http://sluice-admin." + namespace + ".svc:" + adminPort,
-              Optional.empty());
+              nodeConfig.placements(), Optional.empty());
         } catch (IllegalArgumentException e) {
           throw new CommandFailed("--namespace / --adoption-window: " + e.getMessage());
         }
@@ -245,7 +245,7 @@ final class UpCommand implements Callable<Integer> {
         .runs(runOptions())
         .requestRecords(requestRecords)
         .replicaLogs(replicaLogLimits())
-        .kubernetes(kubernetesOptions())
+        .kubernetes(kubernetesOptions(nodeConfig))
         .kedaPort(kedaPort)
         .build();
     // The CLI's main thread, not an event loop: it may wait for the node to come up.

@@ -196,9 +196,10 @@ public final class SluiceNode {
               .withConfig(cluster.client().orElseGet(() -> new ConfigBuilder().withUserAgent("sluice").build()))
               .withHttpClientFactory(new Vertx5HttpClientFactory(vertx))
               .build();
-          KubernetesApps apps = new KubernetesApps(options.pools());
+          KubernetesApps apps = new KubernetesApps(options.pools(), cluster.placements(), cluster.fleetUrl());
           KubernetesReplicas pods = new KubernetesReplicas(client, cluster.namespace(), apps::objects,
-              deployer::secretsFor, appSeries.countingReplicas(deployer::onLocalStatus), clock,
+              deployer::secretsFor, node.credentials.replicaTokens()::tokenFor,
+              appSeries.countingReplicas(deployer::onLocalStatus), clock,
               cluster.adoptionWindow(), Duration.ofSeconds(1));
           node.clusterReplicas = pods;
           return Future.fromCompletionStage(pods.start()).map(started -> {
