@@ -67,7 +67,10 @@ final class CerebriumMapping {
     RuntimeSpec runtime = runtime(cerebrium.table("runtime"), protocol, findings);
     HardwareSpec hardware = hardware(cerebrium.table("hardware"), findings);
     ScalingSpec scaling = scaling(cerebrium.table("scaling"), findings);
-    ContainerSpec container = container(deployment, cerebrium.table("dependencies"), findings);
+    ContainerSpec built = container(deployment, cerebrium.table("dependencies"), findings);
+    Optional<String> observed = SluiceExtension.observedService(root);
+    // Null when the container keys have problems: those are reported, and no spec is made.
+    ContainerSpec container = built == null ? null : built.observing(observed);
     Map<String, String> env = EnvironmentVariables.read(cerebrium.table("environment_variables"));
     Duration requestTimeout = SluiceExtension.requestTimeout(root);
     WebSocketSpec websocket = SluiceExtension.websocket(root);

@@ -60,4 +60,15 @@ final class SluiceExtension {
     }
     return protocol;
   }
+
+  /** {@code observe_service}: the existing Service whose pods the app is, on a cluster (observe-only). */
+  static Optional<String> observedService(ConfigTable root) {
+    ConfigTable sluice = root.table("sluice");
+    Optional<String> name = sluice.string("observe_service", ContainerSpec.SERVICE_NAME_RULE);
+    if (name.isPresent() && !ContainerSpec.SERVICE_NAME.matcher(name.get()).matches()) {
+      sluice.problem("observe_service", "not a Service name", ContainerSpec.SERVICE_NAME_RULE);
+      return Optional.empty();
+    }
+    return name;
+  }
 }

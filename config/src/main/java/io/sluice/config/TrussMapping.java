@@ -57,7 +57,10 @@ final class TrussMapping {
     root.noticeUnused("system_packages",
         "Sluice does not install system packages; install them where the replica runs");
     root.noticeUnused("python_version", "Sluice runs start_command with whatever Python is where the replica runs");
-    ContainerSpec container = container(root.table("base_image"), findings);
+    ContainerSpec built = container(root.table("base_image"), findings);
+    Optional<String> observed = SluiceExtension.observedService(root);
+    // Null when the container keys have problems: those are reported, and no spec is made.
+    ContainerSpec container = built == null ? null : built.observing(observed);
     Duration requestTimeout = SluiceExtension.requestTimeout(root);
     WebSocketSpec websocket = SluiceExtension.websocket(root);
     PayloadCapture capture = SluiceExtension.capture(root);

@@ -68,7 +68,16 @@ class ContainerConfigTest {
               image: registry.example.com:5000/team/server@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
             """, new ContainerSpec(Optional.of("registry.example.com:5000/team/server@sha256:"
             + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), List.of(), Optional.empty())),
-        new Case("truss without base_image has no image", ConfigFormat.TRUSS_YAML, YAML_SERVER, ContainerSpec.NONE));
+        new Case("truss without base_image has no image", ConfigFormat.TRUSS_YAML, YAML_SERVER, ContainerSpec.NONE),
+        new Case("cerebrium observe_service makes the app observe-only", ConfigFormat.CEREBRIUM_TOML,
+            TOML_RUNTIME + """
+            [sluice]
+            observe_service = "llama-svc"
+            """, ContainerSpec.NONE.observing(Optional.of("llama-svc"))),
+        new Case("truss observe_service makes the app observe-only", ConfigFormat.TRUSS_YAML, YAML_SERVER + """
+            sluice:
+              observe_service: llama-svc
+            """, ContainerSpec.NONE.observing(Optional.of("llama-svc"))));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -94,6 +103,11 @@ class ContainerConfigTest {
             docker_base_image_url = "debian bookworm"
             """, List.of("cerebrium.toml", "[cerebrium.deployment] docker_base_image_url = \"debian bookworm\"",
             "not a container image reference", "python:3.12-slim", "or no docker_base_image_url")),
+        new BadCase("observe_service that is no Service name", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME + """
+            [sluice]
+            observe_service = "Llama_Svc"
+            """, List.of("cerebrium.toml", "[sluice] observe_service = \"Llama_Svc\"", "not a Service name",
+            "lowercase letters, digits and '-'")),
         new BadCase("cerebrium python 2", ConfigFormat.CEREBRIUM_TOML, TOML_RUNTIME + """
             [cerebrium.deployment]
             python_version = "2.7"

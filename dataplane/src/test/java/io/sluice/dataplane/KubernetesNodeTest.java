@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -15,6 +17,7 @@ import io.sluice.k8s.AppObjects;
 import io.sluice.k8s.ArchiveFetch;
 import io.sluice.k8s.FakeReplicaSet;
 import io.sluice.k8s.KubernetesOptions;
+import io.sluice.k8s.ObservedServices;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -149,5 +152,80 @@ class KubernetesNodeTest {
       assertThat(removed.get(30, TimeUnit.SECONDS).statusCode()).isLessThan(300);
       await().atMost(Duration.ofSeconds(30)).until(() -> deployment().isEmpty());
     }
+  }
+
+  @Test
+  void a_restarted_node_adopts_the_running_pod_instead_of_starting_another() throws Exception {
+    int port = startContainer("pod-1");
+    String name;
+    FakeReplicaSet cluster = new FakeReplicaSet(client, NAMESPACE);
+    try (TestNode node = startNode()) {
+      node.deploy(TestNode.appFolder(temp, "podded", "cerebrium.toml",
+          Configs.cerebrium("podded", 1, 0, "").replace("5000", Integer.toString(port))));
+      await().atMost(Duration.ofSeconds(30)).until(() -> deployment().map(d -> d.getSpec().getReplicas())
+          .orElse(0) == 1);
+      name = deployment().orElseThrow().getMetadata().getName();
+      cluster.ready(cluster.sync(name).get(0), "127.0.0.1", true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> replicaStates(node).equals(List.of("ready 127.0.0.1:"
+          + port)));
+    }
+    String pod = cluster.pods(name).get(0).getMetadata().getName();
+    assertThat(deployment().orElseThrow().getSpec().getReplicas()).as("a stopping node leaves its pods").isEqualTo(1);
+
+    try (TestNode node = startNode()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> replicaStates(node).equals(List.of("ready 127.0.0.1:"
+          + port)));
+      HttpResponse<String> answer = node.post("/v4/local/podded/predict", "{}");
+
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(answer.body()).getString("replica")).isEqualTo("pod-1");
+      assertThat(deployment().orElseThrow().getSpec().getReplicas()).isEqualTo(1);
+      assertThat(cluster.pods(name)).extracting(p -> p.getMetadata().getName()).containsExactly(pod);
+    }
+  }
+
+  @Test
+  void an_observe_only_app_is_routed_to_the_ready_endpoints_of_its_service_and_sluice_starts_no_pod()
+      throws Exception {
+    int port = startContainer("model-7d9f-abcde");
+    try (TestNode node = startNode()) {
+      var app = node.deploy(TestNode.appFolder(temp, "podded", "cerebrium.toml",
+          Configs.cerebrium("podded", 1, 0, "[sluice]\nobserve_service = \"model\"\n")
+              .replace("5000", Integer.toString(port))));
+      var held = node.http().sendAsync(node.request("/v4/local/podded/predict")
+          .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+      await().atMost(Duration.ofSeconds(10)).until(() -> app.route().heldCount() == 1);
+
+      // What the endpoints controller writes for the Deployment that KEDA (or an HPA) scaled up.
+      client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(slice(port, true)).create();
+
+      HttpResponse<String> answer = held.get(30, TimeUnit.SECONDS);
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(answer.body()).getString("replica")).isEqualTo("model-7d9f-abcde");
+      assertThat(replicaStates(node)).containsExactly("ready 127.0.0.1:" + port);
+
+      client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(slice(port, false)).update();
+      await().atMost(Duration.ofSeconds(10)).until(() -> replicaStates(node).isEmpty());
+      var waiting = node.http().sendAsync(node.request("/v4/local/podded/predict")
+          .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+      await().atMost(Duration.ofSeconds(10)).until(() -> app.route().heldCount() == 1);
+      client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(slice(port, true)).update();
+      assertThat(waiting.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+
+      assertThat(client.apps().deployments().inNamespace(NAMESPACE).list().getItems())
+          .as("an observe-only app's pods are someone else's").isEmpty();
+    }
+  }
+
+  static EndpointSlice slice(int port, boolean ready) {
+    return new EndpointSliceBuilder()
+        .withNewMetadata().withName("model-x1").withNamespace(NAMESPACE)
+        .addToLabels(ObservedServices.SERVICE_NAME_LABEL, "model").endMetadata()
+        .withAddressType("IPv4")
+        .addNewPort().withName("http").withPort(port).withProtocol("TCP").endPort()
+        .addNewEndpoint().withAddresses("127.0.0.1").withNewConditions().withReady(ready).endConditions()
+        .withNewTargetRef().withKind("Pod").withName("model-7d9f-abcde").withNamespace(NAMESPACE).endTargetRef()
+        .endEndpoint()
+        .build();
   }
 }

@@ -51,6 +51,7 @@ class KubernetesReplicasTest {
 
   KubernetesMockServer server;
   KubernetesClient client;
+  KubernetesClient nodeClient;
 
   final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-24T00:00:00Z"));
   final InstantSource clock = () -> now.get();
@@ -73,7 +74,7 @@ class KubernetesReplicasTest {
 
   KubernetesReplicas newProvider() throws Exception {
     // The provider's own client, told apart from the fake controller's calls by its user agent.
-    KubernetesClient nodeClient = new KubernetesClientBuilder()
+    nodeClient = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(NODE_AGENT).build()).build();
     KubernetesReplicas made = new KubernetesReplicas(nodeClient, NAMESPACE, spec -> new AppObjects(spec, IMAGE, L4),
         spec -> Map.of("hf_access_token", "hf_secret_value"), id -> "fetch-token-of-" + id.name(), status -> {
@@ -264,6 +265,9 @@ class KubernetesReplicasTest {
     provider.start(replica("b-1"), app, 1);
     await().atMost(Duration.ofSeconds(10)).until(() -> stateOf(replica("b-1")) == ReplicaState.READY);
     provider.removeApp(app.id()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try (AutoCloseable observing = new ObservedServices(nodeClient, NAMESPACE).watch("model", 8000, ready -> { })) {
+      assertThat(observing).isNotNull();
+    }
 
     Set<Permission> used = new TreeSet<>();
     for (int i = server.getRequestCount(); i > 0; i--) {

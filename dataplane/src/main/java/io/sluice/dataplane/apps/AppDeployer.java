@@ -1,5 +1,6 @@
 package io.sluice.dataplane.apps;
 
+import io.sluice.autoscaler.replica.Endpoint;
 import io.sluice.autoscaler.replica.ReplicaId;
 import io.sluice.autoscaler.replica.ReplicaProvider;
 import io.sluice.autoscaler.replica.ReplicaState;
@@ -69,6 +70,9 @@ public final class AppDeployer {
   private final Map<ReplicaId, Long> runningHere = new ConcurrentHashMap<>();
   private final java.util.Set<ReplicaId> stoppingHere = ConcurrentHashMap.newKeySet();
   private volatile AppScaling scaling = AppScaling.NONE;
+  private volatile EndpointWatch endpointWatch;
+  /** The observe-only apps this node watches, and the endpoints each was last seen with. */
+  private final Map<AppId, Observed> observed = new ConcurrentHashMap<>();
 
   /** @param routes makes the router's view of a newly deployed app (its meters, hold queue and limits) */
   public AppDeployer(
@@ -87,6 +91,14 @@ public final class AppDeployer {
 
   public void useProvider(ReplicaProvider provider) {
     this.provider = provider;
+  }
+
+  /**
+   * Where this node finds the pods of observe-only apps (an existing Service's ready endpoints); set before the first
+   * deploy, on a cluster only.
+   */
+  public void useEndpointWatch(EndpointWatch watch) {
+    this.endpointWatch = watch;
   }
 
   /** Whether replicas outlive this node and are managed from any node (a cluster's pods). */
@@ -257,7 +269,105 @@ public final class AppDeployer {
     log.info("deployed {} version {} from {}", spec.id(), installed.generation(), spec.format().fileName());
     registry.replicas(spec.id()).forEach(this::onReplica);
     scaling.added(app);
+    if (spec.container().observeOnly()) {
+      observe(app);
+    }
     return app;
+  }
+
+  /**
+   * An observe-only app's replicas are the ready pods of its Service, which every node watches for itself: they are
+   * routed and counted like any replica, and nothing starts or stops them.
+   */
+  private void observe(DeployedApp app) {
+    AppId id = app.spec().id();
+    stopObserving(id);
+    EndpointWatch watch = endpointWatch;
+    String service = app.spec().container().observedService().orElseThrow();
+    if (watch == null) {
+      log.warn("{} observes Service {}, which needs a node on a cluster (bin/sluice up --replicas kubernetes): "
+          + "its requests are held until they time out", id, service);
+      return;
+    }
+    Observed watching = new Observed(app);
+    observed.put(id, watching);
+    vertx.executeBlocking(() -> watch.watch(service, app.spec().runtime().port(), watching::seen), false)
+        .onSuccess(handle -> {
+          if (!watching.open(handle)) {
+            closeQuietly(handle);
+          }
+        })
+        .onFailure(e -> log.error("Could not watch Service {} of {}: {}", service, id, e.getMessage()));
+  }
+
+  private void stopObserving(AppId id) {
+    Observed gone = observed.remove(id);
+    if (gone != null) {
+      gone.close();
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable handle) {
+    try {
+      handle.close();
+    } catch (Exception e) {
+      log.debug("Closing a watch: {}", e.getMessage());
+    }
+  }
+
+  /** How a node finds the ready endpoints of a Service (blocking until the first list is in). */
+  @FunctionalInterface
+  public interface EndpointWatch {
+    AutoCloseable watch(String service, int port, java.util.function.Consumer<Map<String, Endpoint>> onChange)
+        throws Exception;
+  }
+
+  /** One observe-only app's watch, and the endpoints it last reported. */
+  private final class Observed {
+    private final DeployedApp app;
+    private Map<String, Endpoint> current = Map.of();
+    private AutoCloseable handle;
+    private boolean closed;
+
+    Observed(DeployedApp app) {
+      this.app = app;
+    }
+
+    synchronized boolean open(AutoCloseable opened) {
+      handle = opened;
+      return !closed;
+    }
+
+    synchronized void close() {
+      closed = true;
+      if (handle != null) {
+        closeQuietly(handle);
+      }
+    }
+
+    synchronized void seen(Map<String, Endpoint> ready) {
+      if (closed) {
+        return;
+      }
+      Instant now = clock.instant();
+      ready.forEach((name, endpoint) -> {
+        if (!endpoint.equals(current.get(name))) {
+          apply(name, ReplicaState.READY, Optional.of(endpoint), "ready endpoint of the observed Service", now);
+        }
+      });
+      current.forEach((name, endpoint) -> {
+        if (!ready.containsKey(name)) {
+          apply(name, ReplicaState.STOPPED, Optional.of(endpoint), "no longer a ready endpoint", now);
+        }
+      });
+      current = Map.copyOf(ready);
+    }
+
+    private void apply(String name, ReplicaState state, Optional<Endpoint> endpoint, String detail, Instant now) {
+      ReplicaId id = new ReplicaId(app.spec().id(), name);
+      app.apply(new Placed(new ReplicaStatus(id, state, endpoint, 0, detail, now), registry.self(),
+          app.generation(), Order.START));
+    }
   }
 
   /** Asks a node of the fleet to start one more replica of the app, under the name placement gave it. */
@@ -330,6 +440,7 @@ public final class AppDeployer {
     }
     directory.remove(id, app.route());
     scaling.removed(app);
+    stopObserving(id);
     log.info("removed {}", id);
     return stopReplicas(app).compose(stopped -> Future.fromCompletionStage(provider.removeApp(id)));
   }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
 import io.sluice.k8s.KubernetesApps;
 import io.sluice.k8s.KubernetesOptions;
 import io.sluice.k8s.KubernetesReplicas;
+import io.sluice.k8s.ObservedServices;
 import io.sluice.cluster.apps.AppCatalog;
 import io.sluice.cluster.decisions.FleetDecisions;
 import io.sluice.cluster.fleet.Fleet;
@@ -202,6 +203,7 @@ public final class SluiceNode {
               appSeries.countingReplicas(deployer::onLocalStatus), clock,
               cluster.adoptionWindow(), Duration.ofSeconds(1));
           node.clusterReplicas = pods;
+          deployer.useEndpointWatch(new ObservedServices(client, cluster.namespace())::watch);
           return Future.fromCompletionStage(pods.start()).map(started -> {
             deployer.useProvider(started);
             log.info("Replicas run as pods in namespace {} of {}", cluster.namespace(),

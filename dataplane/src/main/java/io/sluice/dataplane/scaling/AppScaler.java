@@ -132,7 +132,8 @@ final class AppScaler {
       desired = Math.min(desired, live.size());
     }
     java.util.Set<String> stopping = new java.util.TreeSet<>(app.drainingNames());
-    if (desired < live.size()) {
+    // An observe-only app's pods are scaled by something else: its decision is shown, never carried out.
+    if (desired < live.size() && !app.spec().container().observeOnly()) {
       stopping.addAll(scaleDown(live, live.size() - desired));
     }
     JsonObject summary = record(now, inputs, result, seen, capacityNote);

@@ -264,6 +264,9 @@ public final class ScalingLoop implements AppScaling, MergedLoads {
   private void adoptRunning(Instant now) {
     for (AppScaler scaler : scalers.values()) {
       DeployedApp app = scaler.app();
+      if (app.spec().container().observeOnly()) {
+        continue; // its pods are not Sluice's to place
+      }
       ReplicaNeed need = ReplicaNeed.of(app.spec().hardware());
       for (var replica : app.replicas()) {
         if (app.holdsCapacity(replica.id())) {
@@ -323,7 +326,7 @@ public final class ScalingLoop implements AppScaling, MergedLoads {
     List<AppDemand> demands = new ArrayList<>();
     for (AppScaler scaler : scalers.values()) {
       DeployedApp app = scaler.app();
-      if (app.state() == AppState.FAILED) {
+      if (app.state() == AppState.FAILED || app.spec().container().observeOnly()) {
         continue;
       }
       int min = app.spec().scaling().minReplicas();
