@@ -99,13 +99,6 @@ public record RequestRecord(
     return payload == null ? 0 : payload.getInteger("kept_bytes", 0);
   }
 
-  /** The same record without its payload, when the ring needs the room. */
-  RequestRecord withoutPayload() {
-    return new RequestRecord(requestId, project, app, kind, method, path, status, startMillis, totalMicros, heldMicros,
-        firstByteMicros, transferMicros, replica, node, bytesIn, bytesOut, caller, runId, errorCode, traceparent, null,
-        client, websocket);
-  }
-
   public static RequestRecord fromJson(JsonObject json) {
     return new RequestRecord(json.getString("request_id"), json.getString("project"), json.getString("app"),
         json.getString("kind"), json.getString("method"), json.getString("path"), json.getInteger("status"),

@@ -30,6 +30,36 @@ class RecordRingTest {
   }
 
   @Test
+  void a_record_reads_back_as_it_was_written_its_absent_texts_absent_and_what_is_beyond_latin_1_as_question_marks() {
+    RecordRing ring = new RecordRing(4, 1 << 20);
+    RequestRecord full = new RequestRecord("id-1", "p", "a", "grpc", "POST", "/v4/p/a/caf\u00e9/\u4e2d", 503, 1, 2, 3,
+        4, 5, "rep", "node", 6, 7, "p/caller", "run-1", "queue_full", "00-abc-def-01", null, "10.0.0.9", null);
+    RequestRecord sparse = record(2, 200, "a");
+
+    ring.add(full);
+    ring.add(sparse);
+
+    assertThat(ring.matching(all(10))).containsExactly(sparse, new RequestRecord("id-1", "p", "a", "grpc", "POST",
+        "/v4/p/a/caf\u00e9/?", 503, 1, 2, 3, 4, 5, "rep", "node", 6, 7, "p/caller", "run-1", "queue_full",
+        "00-abc-def-01", null, "10.0.0.9", null));
+  }
+
+  @Test
+  void records_whose_text_newer_long_paths_overwrote_are_dropped_with_it() {
+    RecordRing ring = new RecordRing(4, 1 << 20);
+    ring.add(record(1, 200, "a"));
+    ring.add(record(2, 200, "a"));
+    // r1 and r2 hold 11 bytes of text each; this path takes the arena (4 x 192 bytes) just past r1's text.
+    String longPath = "/v4/p/a/" + "x".repeat(RecordRing.TEXT_BYTES_PER_RECORD * 4 - 26);
+    ring.add(new RequestRecord("r3", "p", "a", "http", "GET", longPath, 200, 1003, 10, 0, 5, 5, "rep", "node", 0, 0,
+        null, null, null, null, null, null, null));
+
+    assertThat(ring.matching(all(10))).extracting(RequestRecord::requestId).containsExactly("r3", "r2");
+    assertThat(ring.matching(all(10)).get(0).path()).isEqualTo(longPath);
+    assertThat(ring.dropped()).isEqualTo(1);
+  }
+
+  @Test
   void queries_filter_by_app_status_id_and_time_newest_first() {
     RecordRing ring = new RecordRing(16, 1 << 20);
     ring.add(record(1, 200, "a"));
