@@ -90,6 +90,16 @@ public record PoolPlacement(Map<String, String> nodeSelector, List<Toleration> t
       }
     }
 
+    /** Tolerates the taint {@code key=value:effect}. */
+    public static Toleration equal(String key, String value, Effect effect) {
+      return new Toleration(key, Operator.EQUAL, value, effect);
+    }
+
+    /** Tolerates the taint {@code key:effect} whatever its value. */
+    public static Toleration exists(String key, Effect effect) {
+      return new Toleration(key, Operator.EXISTS, "", effect);
+    }
+
     public enum Operator {
       EQUAL("Equal"),
       EXISTS("Exists");

@@ -241,13 +241,7 @@ public final class AppObjects {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(placement, "placement");
     return new NodePool(spec.name(), spec.gpu(), spec.gpusPerNode(), placement.nodeSelector(),
-        placement.tolerations().stream().map(AppObjects::toleration).toList());
-  }
-
-  private static NodePool.Toleration toleration(PoolPlacement.Toleration toleration) {
-    return new NodePool.Toleration(toleration.key(),
-        NodePool.Toleration.Operator.valueOf(toleration.operator().name()), toleration.value(),
-        NodePool.Toleration.Effect.valueOf(toleration.effect().name()));
+        placement.tolerations());
   }
 
   /** Where the pods fetch the app's files from; empty when its image holds them. */
@@ -604,7 +598,7 @@ public final class AppObjects {
         .build();
   }
 
-  private static Toleration toleration(NodePool.Toleration toleration) {
+  private static Toleration toleration(PoolPlacement.Toleration toleration) {
     return new TolerationBuilder()
         .withKey(toleration.key().isEmpty() ? null : toleration.key())
         .withOperator(toleration.operator().kubernetesName())

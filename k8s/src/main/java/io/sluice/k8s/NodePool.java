@@ -2,6 +2,7 @@ package io.sluice.k8s;
 
 import io.sluice.config.AppId;
 import io.sluice.config.GpuType;
+import io.sluice.config.PoolPlacement.Toleration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -94,70 +95,5 @@ public record NodePool(
   /** A pool of plain nodes, for apps that ask for no GPU. */
   public static NodePool cpu(String name, Map<String, String> nodeSelector) {
     return new NodePool(name, Optional.empty(), 0, nodeSelector, List.of());
-  }
-
-  /**
-   * A taint that the pool's pods tolerate, as Kubernetes writes a toleration.
-   *
-   * @param key the taint key; empty only with {@link Operator#EXISTS}, where it tolerates every taint
-   * @param value the taint value to match; empty with {@link Operator#EXISTS}
-   */
-  public record Toleration(String key, Operator operator, String value, Effect effect) {
-
-    public Toleration {
-      Objects.requireNonNull(key, "key");
-      Objects.requireNonNull(operator, "operator");
-      Objects.requireNonNull(value, "value");
-      Objects.requireNonNull(effect, "effect");
-      if (operator == Operator.EXISTS && !value.isEmpty()) {
-        throw new IllegalArgumentException("value: " + value + " (expected: empty with operator Exists)");
-      }
-      if (operator == Operator.EQUAL && key.isEmpty()) {
-        throw new IllegalArgumentException("key: empty (expected: a taint key with operator Equal)");
-      }
-    }
-
-    /** Tolerates the taint {@code key=value:effect}. */
-    public static Toleration equal(String key, String value, Effect effect) {
-      return new Toleration(key, Operator.EQUAL, value, effect);
-    }
-
-    /** Tolerates the taint {@code key:effect} whatever its value. */
-    public static Toleration exists(String key, Effect effect) {
-      return new Toleration(key, Operator.EXISTS, "", effect);
-    }
-
-    public enum Operator {
-      EQUAL("Equal"),
-      EXISTS("Exists");
-
-      private final String kubernetesName;
-
-      Operator(String kubernetesName) {
-        this.kubernetesName = kubernetesName;
-      }
-
-      public String kubernetesName() {
-        return kubernetesName;
-      }
-    }
-
-    public enum Effect {
-      NO_SCHEDULE("NoSchedule"),
-      PREFER_NO_SCHEDULE("PreferNoSchedule"),
-      NO_EXECUTE("NoExecute"),
-      /** Kubernetes writes "every effect" as an empty effect. */
-      ANY("");
-
-      private final String kubernetesName;
-
-      Effect(String kubernetesName) {
-        this.kubernetesName = kubernetesName;
-      }
-
-      public String kubernetesName() {
-        return kubernetesName;
-      }
-    }
   }
 }

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.sluice.config.PoolPlacement;
 import io.sluice.config.AppSpec;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -264,7 +265,7 @@ class AppObjectsTest {
   @Test
   void pool_that_tolerates_every_taint_renders_an_exists_toleration_without_key_or_effect() {
     NodePool anywhere = new NodePool("anywhere", Optional.empty(), 0, Map.of(),
-        List.of(NodePool.Toleration.exists("", NodePool.Toleration.Effect.ANY)));
+        List.of(PoolPlacement.Toleration.exists("", PoolPlacement.Toleration.Effect.ANY)));
 
     PodSpec pod = podSpec(new AppObjects(SeedApps.cerebriumWithoutEndpoints(), "hello:1", anywhere));
 

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
 import io.sluice.config.GpuType;
-import io.sluice.k8s.NodePool.Toleration;
-import io.sluice.k8s.NodePool.Toleration.Effect;
-import io.sluice.k8s.NodePool.Toleration.Operator;
+import io.sluice.config.PoolPlacement.Toleration;
+import io.sluice.config.PoolPlacement.Toleration.Effect;
+import io.sluice.config.PoolPlacement.Toleration.Operator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,7 +73,7 @@ class NodePoolTest {
             "nodeSelector: blank label key (expected: a label key)"),
         new Invalid("an Exists toleration with a value",
             () -> new Toleration("nvidia.com/gpu", Operator.EXISTS, "present", Effect.NO_SCHEDULE),
-            "value: present (expected: empty with operator Exists)"),
+            "value: present (expected: no value with operator Exists)"),
         new Invalid("an Equal toleration without a key",
             () -> new Toleration("", Operator.EQUAL, "present", Effect.NO_SCHEDULE),
             "key: empty (expected: a taint key with operator Equal)"));
