@@ -69,6 +69,12 @@ public record AppSpec(
         websocket, capture, container);
   }
 
+  /** The same app with other secret names (on a cluster, a Cerebrium app's are its project's, as it sees them). */
+  public AppSpec withSecretNames(List<String> names) {
+    return new AppSpec(id, format, runtime, scaling, hardware, env, names, authRequired, requestTimeout, websocket,
+        capture, container);
+  }
+
   /** The same app with another container. */
   public AppSpec withContainer(ContainerSpec newContainer) {
     return new AppSpec(id, format, runtime, scaling, hardware, env, secretNames, authRequired, requestTimeout,

@@ -76,7 +76,7 @@ class KubernetesNodeTest {
   TestNode startNode() throws Exception {
     return TestNode.start(TestNode.options(temp.resolve("state"))
         .kubernetes(new KubernetesOptions(NAMESPACE, Duration.ofSeconds(5), "http://sluice-admin.sluice.svc:9090",
-            Map.of(), Optional.of(client.getConfiguration())))
+            "http://sluice.sluice.svc", Map.of(), Optional.of(client.getConfiguration())))
         .build());
   }
 
@@ -99,6 +99,7 @@ class KubernetesNodeTest {
       throws Exception {
     int port = startContainer("pod-1");
     try (TestNode node = startNode()) {
+      assertThat(node.admin("PUT", "/v1/projects/local/secrets/api_key", "k-123").statusCode()).isLessThan(300);
       var app = node.deploy(TestNode.appFolder(temp, "podded", "cerebrium.toml",
           Configs.cerebrium("podded", 1, 0, "").replace("5000", Integer.toString(port))));
 
@@ -125,8 +126,23 @@ class KubernetesNodeTest {
       assertThat(String.join(" ", fetch.getCommand()) + " " + String.join(" ", fetch.getArgs() == null
           ? List.of() : fetch.getArgs()))
           .contains("http://sluice-admin.sluice.svc:9090/v1/apps/local/podded/archive?version=" + version);
-      String token = new String(Base64.getDecoder().decode(client.secrets().inNamespace(NAMESPACE)
-          .withName(AppObjects.secretName(APP)).get().getData().get(ArchiveFetch.DEFAULT_TOKEN_KEY)));
+      var secret = client.secrets().inNamespace(NAMESPACE).withName(AppObjects.secretName(APP)).get();
+      String token = new String(Base64.getDecoder().decode(secret.getData().get(ArchiveFetch.DEFAULT_TOKEN_KEY)));
+      // A Cerebrium app sees its project's secrets at /secrets, as on one machine, and not the token among them.
+      assertThat(new String(Base64.getDecoder().decode(secret.getData().get("api_key")))).isEqualTo("k-123");
+      var podSpec = made.getSpec().getTemplate().getSpec();
+      assertThat(podSpec.getVolumes()).filteredOn(v -> v.getSecret() != null).singleElement()
+          .satisfies(v -> assertThat(v.getSecret().getItems()).extracting(i -> i.getKey()).containsExactly("api_key"));
+      // And it reaches other apps as local replicas do: SLUICE_URL and its replica token, from the Secret.
+      var env = podSpec.getContainers().get(0).getEnv();
+      assertThat(env).anySatisfy(e -> {
+        assertThat(e.getName()).isEqualTo("SLUICE_URL");
+        assertThat(e.getValue()).isEqualTo("http://sluice.sluice.svc");
+      });
+      assertThat(env).anySatisfy(e -> {
+        assertThat(e.getName()).isEqualTo("SLUICE_TOKEN");
+        assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(ArchiveFetch.DEFAULT_TOKEN_KEY);
+      });
       HttpResponse<byte[]> archive = node.http().send(HttpRequest.newBuilder(URI.create(node.adminUrl()
           + "/v1/apps/local/podded/archive?version=" + version)).header("Authorization", "Bearer " + token).build(),
           HttpResponse.BodyHandlers.ofByteArray());

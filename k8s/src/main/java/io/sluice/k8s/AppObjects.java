@@ -149,6 +149,7 @@ public final class AppObjects {
   private final String image;
   private final NodePool pool;
   private final Optional<ArchiveFetch> fetch;
+  private final Optional<String> fleetUrl;
 
   /**
    * An app whose image holds everything it runs: no files are fetched.
@@ -167,10 +168,16 @@ public final class AppObjects {
    *     names the fetch token's key as one of its secrets
    */
   public AppObjects(AppSpec app, String image, NodePool pool, Optional<ArchiveFetch> fetch) {
+    this(app, image, pool, fetch, Optional.empty());
+  }
+
+  private AppObjects(AppSpec app, String image, NodePool pool, Optional<ArchiveFetch> fetch,
+      Optional<String> fleetUrl) {
     this.app = Objects.requireNonNull(app, "app");
     this.image = Objects.requireNonNull(image, "image");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.fetch = Objects.requireNonNull(fetch, "fetch");
+    this.fleetUrl = Objects.requireNonNull(fleetUrl, "fleetUrl");
     if (image.isBlank()) {
       throw new IllegalArgumentException("image: empty (expected: a container image reference)");
     }
@@ -189,12 +196,24 @@ public final class AppObjects {
             + " (expected: letters, digits, '-', '_' or '.', and not '.' or '..')");
       }
     }
-    fetch.ifPresent(f -> {
-      if (app.secretNames().contains(f.tokenKey())) {
-        throw new IllegalArgumentException("secretNames: " + f.tokenKey() + " (expected: a name other than the"
-            + " fetch token's Secret key " + f.tokenKey() + "; rename the app's secret)");
-      }
-    });
+    if ((fetch.isPresent() || fleetUrl.isPresent()) && app.secretNames().contains(tokenKey())) {
+      throw new IllegalArgumentException("secretNames: " + tokenKey() + " (expected: a name other than the"
+          + " replica token's Secret key " + tokenKey() + "; rename the app's secret)");
+    }
+  }
+
+  /**
+   * The same objects, with the pods told where the fleet's public port is and given the app's replica token
+   * ({@code SLUICE_URL}, {@code SLUICE_TOKEN}, the token from the app's Secret), as local replicas are: for calls to
+   * other apps and for async runs' callers.
+   */
+  public AppObjects withFleetUrl(String publicUrl) {
+    return new AppObjects(app, image, pool, fetch, Optional.of(Objects.requireNonNull(publicUrl, "publicUrl")));
+  }
+
+  /** The key of the app's Secret that holds its replica token (what the pods fetch files and call apps with). */
+  public String tokenKey() {
+    return fetch.map(ArchiveFetch::tokenKey).orElse(ArchiveFetch.DEFAULT_TOKEN_KEY);
   }
 
   /**
@@ -367,11 +386,11 @@ public final class AppObjects {
     requireNamespace(namespace);
     Objects.requireNonNull(values, "values");
     Objects.requireNonNull(fetchToken, "fetchToken");
-    if (fetch.isPresent() && fetchToken.filter(token -> !token.isBlank()).isEmpty()) {
+    if ((fetch.isPresent() || fleetUrl.isPresent()) && fetchToken.filter(token -> !token.isBlank()).isEmpty()) {
       throw new IllegalArgumentException("fetchToken: missing (expected: the replica token of app " + app.id()
-          + ", with which its pods fetch the app's files)");
+          + ", with which its pods fetch the app's files and call the fleet)");
     }
-    if (app.secretNames().isEmpty() && fetch.isEmpty()) {
+    if (app.secretNames().isEmpty() && fetchToken.isEmpty()) {
       return Optional.empty();
     }
     Set<String> missing = new TreeSet<>(app.secretNames());
@@ -391,8 +410,7 @@ public final class AppObjects {
     for (String name : app.secretNames()) {
       data.put(name, base64.encodeToString(values.get(name).getBytes(StandardCharsets.UTF_8)));
     }
-    fetch.ifPresent(f -> data.put(f.tokenKey(),
-        base64.encodeToString(fetchToken.orElseThrow().getBytes(StandardCharsets.UTF_8))));
+    fetchToken.ifPresent(token -> data.put(tokenKey(), base64.encodeToString(token.getBytes(StandardCharsets.UTF_8))));
     return Optional.of(new SecretBuilder()
         .withMetadata(metadata(secretName(app.id()), namespace))
         .withType("Opaque")
@@ -515,8 +533,17 @@ public final class AppObjects {
       // A PYTHONPATH of the app's own comes after them.
       env.merge("PYTHONPATH", APP_DIR + ":" + PACKAGES_DIR, (own, ours) -> ours + ":" + own);
     }
+    fleetUrl.ifPresent(url -> {
+      env.put("SLUICE_URL", url);
+      env.put("SLUICE_PROJECT", app.id().project());
+      env.put("SLUICE_APP", app.id().name());
+    });
     List<EnvVar> vars = new ArrayList<>();
     env.forEach((name, value) -> vars.add(new EnvVarBuilder().withName(name).withValue(value).build()));
+    if (fleetUrl.isPresent()) {
+      vars.add(new EnvVarBuilder().withName("SLUICE_TOKEN").withNewValueFrom().withNewSecretKeyRef()
+          .withName(secretName(app.id())).withKey(tokenKey()).endSecretKeyRef().endValueFrom().build());
+    }
     return vars;
   }
 

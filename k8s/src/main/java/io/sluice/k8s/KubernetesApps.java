@@ -16,11 +16,18 @@ public final class KubernetesApps {
   private final List<NodePoolSpec> pools;
   private final Map<String, PoolPlacement> placements;
   private final ArchiveFetch fetch;
+  private final String publicUrl;
 
-  public KubernetesApps(List<NodePoolSpec> pools, Map<String, PoolPlacement> placements, String fleetUrl) {
+  /**
+   * @param fleetUrl where pods fetch their app's files (the admin Service)
+   * @param publicUrl where pods call other apps (the public Service), their {@code SLUICE_URL}
+   */
+  public KubernetesApps(List<NodePoolSpec> pools, Map<String, PoolPlacement> placements, String fleetUrl,
+      String publicUrl) {
     this.pools = List.copyOf(Objects.requireNonNull(pools, "pools"));
     this.placements = Map.copyOf(Objects.requireNonNull(placements, "placements"));
     this.fetch = ArchiveFetch.from(fleetUrl);
+    this.publicUrl = Objects.requireNonNull(publicUrl, "publicUrl");
   }
 
   /**
@@ -34,6 +41,6 @@ public final class KubernetesApps {
             + pools.stream().map(p -> p.name() + " " + p.gpu().map(Object::toString).orElse("CPU")).toList()
             + "); add a [[pools]] entry with that gpu to the node's sluice.toml"));
     PoolPlacement placement = placements.getOrDefault(pool.name(), PoolPlacement.ANYWHERE);
-    return AppObjects.forCluster(app, AppObjects.nodePool(pool, placement), fetch);
+    return AppObjects.forCluster(app, AppObjects.nodePool(pool, placement), fetch).withFleetUrl(publicUrl);
   }
 }

@@ -13,11 +13,12 @@ import java.util.Optional;
  * @param namespace where the apps' Deployments, pods and Secrets live (the fleet's own, by default)
  * @param adoptionWindow how long a pod that no replica claims is kept, for a node taking over to claim it
  * @param fleetUrl where pods fetch their app's files from the fleet (the cluster-internal admin Service)
+ * @param publicUrl where pods call other apps through the fleet (the public Service): their {@code SLUICE_URL}
  * @param placements by pool name, the node selector and tolerations that put a pod in that pool
  * @param client how to reach the API server; empty to find out as kubectl and fabric8 do (in a pod: its service
  *     account; elsewhere: the kubeconfig)
  */
-public record KubernetesOptions(String namespace, Duration adoptionWindow, String fleetUrl,
+public record KubernetesOptions(String namespace, Duration adoptionWindow, String fleetUrl, String publicUrl,
     Map<String, PoolPlacement> placements, Optional<Config> client) {
 
   public static final Duration DEFAULT_ADOPTION_WINDOW = Duration.ofSeconds(60);
@@ -26,6 +27,7 @@ public record KubernetesOptions(String namespace, Duration adoptionWindow, Strin
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(adoptionWindow, "adoptionWindow");
     Objects.requireNonNull(fleetUrl, "fleetUrl");
+    Objects.requireNonNull(publicUrl, "publicUrl");
     Objects.requireNonNull(client, "client");
     placements = Map.copyOf(Objects.requireNonNull(placements, "placements"));
     if (namespace.isBlank()) {
@@ -40,6 +42,6 @@ public record KubernetesOptions(String namespace, Duration adoptionWindow, Strin
   @Override
   public String toString() {
     return "KubernetesOptions[namespace=" + namespace + ", adoptionWindow=" + adoptionWindow + ", fleetUrl="
-        + fleetUrl + ", placements=" + placements + ", client=" + (client.isPresent() ? "(given)" : "(auto)") + "]";
+        + fleetUrl + ", publicUrl=" + publicUrl + ", placements=" + placements + ", client=" + (client.isPresent() ? "(given)" : "(auto)") + "]";
   }
 }

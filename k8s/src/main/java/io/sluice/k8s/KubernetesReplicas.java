@@ -96,7 +96,7 @@ public final class KubernetesReplicas implements ReplicaProvider {
   /**
    * @param objects renders an app's objects: picks its image and node pool (throws {@link IllegalArgumentException}
    *     when no pool fits it)
-   * @param secrets the values of the secrets the app names (blocking; called off the event loops)
+   * @param secrets the values of the secrets the app's pods get (blocking; called off the event loops)
    * @param fetchTokens the token an app's pods fetch its files from the fleet with (its replica token)
    * @param adoptionWindow how long a pod that no replica claims is kept for a replica that may still claim it
    * @param tick how often the provider looks at adoption windows that ran out
@@ -274,9 +274,13 @@ public final class KubernetesReplicas implements ReplicaProvider {
     if (known != null) {
       return known;
     }
-    AppObjects rendered = objects.apply(app);
-    Optional<String> fetchToken = rendered.fetch().map(fetch -> fetchTokens.apply(app.id()));
-    Optional<Secret> secret = rendered.secret(namespace, secretsOf(app), fetchToken);
+    // The secrets the node gives the app (a Truss app the ones it names and the project holds, a Cerebrium app all
+    // of its project's, as on one machine) are the files its pods mount.
+    Map<String, String> values = secrets.apply(app);
+    List<String> names = new ArrayList<>(app.secretNames().stream().filter(values::containsKey).toList());
+    values.keySet().stream().filter(name -> !names.contains(name)).sorted().forEach(names::add);
+    AppObjects rendered = objects.apply(app.withSecretNames(names));
+    Optional<Secret> secret = rendered.secret(namespace, values, Optional.of(fetchTokens.apply(app.id())));
     secret.ifPresent(s -> client.secrets().inNamespace(namespace).resource(s).createOr(existing -> existing.update()));
     String name = AppObjects.deploymentName(app.id(), version);
     Deployment existing = client.apps().deployments().inNamespace(namespace).withName(name).get();
@@ -296,17 +300,6 @@ public final class KubernetesReplicas implements ReplicaProvider {
     }
     versions.put(key, made);
     return made;
-  }
-
-  private Map<String, String> secretsOf(AppSpec app) {
-    Map<String, String> all = secrets.apply(app);
-    Map<String, String> named = new LinkedHashMap<>();
-    for (String name : app.secretNames()) {
-      if (all.containsKey(name)) {
-        named.put(name, all.get(name));
-      }
-    }
-    return named;
   }
 
   private void podChanged(Pod pod, boolean deleted) {

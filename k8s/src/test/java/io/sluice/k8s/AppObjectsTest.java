@@ -540,7 +540,7 @@ class AppObjectsTest {
 
     assertThatThrownBy(() -> objects.secret(NAMESPACE, Map.of()))
         .hasMessage("fetchToken: missing (expected: the replica token of app demo/hello, with which its pods fetch the"
-            + " app's files)");
+            + " app's files and call the fleet)");
     assertThatThrownBy(() -> objects.deployment(NAMESPACE, 1))
         .hasMessage("version: none (expected: the deployed version whose files the pods of app demo/hello fetch)");
     assertThatThrownBy(() -> AppObjects.forCluster(withSecrets(cerebrium(ContainerSpec.NONE),
@@ -688,6 +688,27 @@ class AppObjectsTest {
 
   private static Container container(AppObjects objects) {
     return podSpec(objects).getContainers().get(0);
+  }
+
+  @Test
+  void with_the_fleets_url_pods_get_sluice_url_and_their_replica_token_from_the_apps_secret_as_local_replicas_do() {
+    AppObjects objects = new AppObjects(SeedApps.vllmOnL4(), "vllm/vllm-openai:v0.6.3", SeedApps.gkeL4Pool())
+        .withFleetUrl("http://sluice.sluice.svc");
+
+    Container server = objects.deployment(NAMESPACE, 1, 3).getSpec().getTemplate().getSpec().getContainers().get(0);
+
+    assertThat(env(server)).containsEntry("SLUICE_URL", "http://sluice.sluice.svc")
+        .containsEntry("SLUICE_PROJECT", "llm").containsEntry("SLUICE_APP", "vllm-model-server");
+    assertThat(server.getEnv()).filteredOn(e -> e.getName().equals("SLUICE_TOKEN")).singleElement().satisfies(e -> {
+      assertThat(e.getValue()).as("never a plain value in the pod spec").isNull();
+      assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("llm-vllm-model-server-secrets");
+      assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(objects.tokenKey());
+    });
+    Secret secret = objects.secret(NAMESPACE, Map.of("hf_access_token", "hf_abc"), Optional.of("replica-token"))
+        .orElseThrow();
+    assertThat(secret.getData()).containsEntry(objects.tokenKey(), base64("replica-token"));
+    assertThatThrownBy(() -> objects.secret(NAMESPACE, Map.of("hf_access_token", "hf_abc")))
+        .hasMessageStartingWith("fetchToken: missing");
   }
 
   private static Map<String, String> env(Container container) {

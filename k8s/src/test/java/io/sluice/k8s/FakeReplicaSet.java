@@ -57,8 +57,12 @@ public final class FakeReplicaSet {
     return pods(deployment);
   }
 
+  /** The Deployment's pods; none once it is deleted (the provider deletes a replaced version's as its last pod goes). */
   public List<Pod> pods(String deployment) {
     Deployment d = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
+    if (d == null) {
+      return List.of();
+    }
     Map<String, String> selector = d.getSpec().getSelector().getMatchLabels();
     return client.pods().inNamespace(namespace).withLabels(selector).list().getItems();
   }

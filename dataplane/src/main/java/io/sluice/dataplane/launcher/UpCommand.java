@@ -198,7 +198,7 @@ final class UpCommand implements Callable<Integer> {
         try {
           return new KubernetesOptions(namespace, adoptionWindow,
               fleetUrl != null ? fleetUrl : "http://sluice-admin." + namespace + ".svc:" + adminPort,
-              nodeConfig.placements(), Optional.empty());
+              "http://sluice." + namespace + ".svc", nodeConfig.placements(), Optional.empty());
         } catch (IllegalArgumentException e) {
           throw new CommandFailed("--namespace / --adoption-window: " + e.getMessage());
         }

@@ -197,7 +197,8 @@ public final class SluiceNode {
               .withConfig(cluster.client().orElseGet(() -> new ConfigBuilder().withUserAgent("sluice").build()))
               .withHttpClientFactory(new Vertx5HttpClientFactory(vertx))
               .build();
-          KubernetesApps apps = new KubernetesApps(options.pools(), cluster.placements(), cluster.fleetUrl());
+          KubernetesApps apps = new KubernetesApps(options.pools(), cluster.placements(), cluster.fleetUrl(),
+              cluster.publicUrl());
           KubernetesReplicas pods = new KubernetesReplicas(client, cluster.namespace(), apps::objects,
               deployer::secretsFor, node.credentials.replicaTokens()::tokenFor,
               appSeries.countingReplicas(deployer::onLocalStatus), clock,
