@@ -332,8 +332,15 @@ final class WebSocketRelay implements ProxyLoop.Swept {
           close(client, WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "replica connection lost");
         }
       } else if (other.isActive()) {
-        // What is queued for the other side (a close frame, say) goes out first.
-        other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        boolean otherHasOurClose = fromClient ? closeSentToReplica : closeSentToClient;
+        boolean otherAnswered = fromClient ? replicaSentClose : clientSentClose;
+        if (!otherHasOurClose || otherAnswered) {
+          // What is queued for the other side (a close frame, say) goes out first.
+          other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        // Else the other side has the node's close frame on a half-closed connection and may still be sending (the
+        // rest of a message over the limit): closing it now would reset it mid-write. It closes its end in answer,
+        // or the sweep cuts it after the grace.
       }
       end();
       if (!client.isActive() && !replica.isActive()) {
