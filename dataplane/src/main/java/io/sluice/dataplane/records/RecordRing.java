@@ -136,9 +136,13 @@ final class RecordRing {
       return ABSENT;
     }
     int length = Math.min(value.length(), text.length);
+    int at = (int) (textWritten % text.length);
     for (int i = 0; i < length; i++) {
       char c = value.charAt(i);
-      text[(int) ((textWritten + i) % text.length)] = (byte) (c <= 0xff ? c : '?');
+      text[at] = (byte) (c <= 0xff ? c : '?');
+      if (++at == text.length) {
+        at = 0;
+      }
     }
     textWritten += length;
     return length;
@@ -149,8 +153,12 @@ final class RecordRing {
       return null;
     }
     char[] chars = new char[length];
+    int at = (int) (start % text.length);
     for (int i = 0; i < length; i++) {
-      chars[i] = (char) (text[(int) ((start + i) % text.length)] & 0xff);
+      chars[i] = (char) (text[at] & 0xff);
+      if (++at == text.length) {
+        at = 0;
+      }
     }
     return new String(chars);
   }
