@@ -95,6 +95,9 @@ class KedaScalerTest {
       GetMetricSpecResponse spec = get(onWatcher.getMetricSpec(ref));
       assertThat(spec.getMetricSpecsList()).extracting(MetricSpec::getMetricName, MetricSpec::getTargetSizeFloat)
           .containsExactly(org.assertj.core.groups.Tuple.tuple("sluice-local-keda-concurrency", (double) TARGET));
+      BlockingQueue<GetMetricSpecResponse> specs = new LinkedBlockingQueue<>();
+      get(onWatcher.streamMetricSpec(ref).map(opened -> opened.handler(specs::add)));
+      assertThat(specs.poll(5, TimeUnit.SECONDS)).as("the spec at once, as GetMetricSpec gives it").isEqualTo(spec);
 
       BlockingQueue<Timed> stream = new LinkedBlockingQueue<>();
       // The handler is set on the client's event loop as the stream opens, so that no message comes before it.
@@ -142,7 +145,7 @@ class KedaScalerTest {
       assertThat(idle).as("the stream tells when the window has no request left").isNotNull();
       assertThat(idle.active()).isFalse();
       assertThat(get(onDecider.isActive(ref)).getResult()).isFalse();
-      assertThat(watcher.node().kedaStreams()).isEqualTo(1);
+      assertThat(watcher.node().kedaStreams()).as("the activity stream and the metric spec stream").isEqualTo(2);
 
       grpc.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       await().atMost(Duration.ofSeconds(10)).until(() -> watcher.node().kedaStreams() == 0);
@@ -178,8 +181,8 @@ class KedaScalerTest {
           + "is not deployed in this fleet (expected: a deployed app, as project/name; `sluice apps` lists them)"));
       assertThat(call(node, ExternalScalerGrpcClient.StreamIsActive, ref(Map.of("app", "local/nope"))).status())
           .isEqualTo(GrpcStatus.NOT_FOUND);
-      assertThat(call(node, ExternalScalerGrpcClient.StreamMetricSpec, ref(Map.of("app", "keda"))).status())
-          .as("optional in the protocol: KEDA falls back to GetMetricSpec").isEqualTo(GrpcStatus.UNIMPLEMENTED);
+      assertThat(call(node, ExternalScalerGrpcClient.StreamMetricSpec, ref(Map.of("app", "local/nope"))).status())
+          .isEqualTo(GrpcStatus.NOT_FOUND);
 
       GetMetricSpecResponse rate = get(scaler.getMetricSpec(ref(Map.of("app", "keda", "metric", "rate",
           "target", "2.5"))));

@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * KEDA's external scaler ({@code externalscaler.proto}) answered from the fleet's merged load ({@link MergedLoads}):
@@ -36,17 +38,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       load is published or arrives (each second at most) and at once when a request is held for an app at zero,
  *       so a {@code ScaledObject} at zero wakes on the first request rather than at KEDA's next poll.
  *   <li>{@code GetMetricSpec}: one metric, {@code sluice-<project>-<app>-<metric>}, with the target per replica.
+ *   <li>{@code StreamMetricSpec}: the same, sent at once and again when it changes (a redeploy with another target).
  *   <li>{@code GetMetrics}: the fleet's merged value of that metric ({@link KedaMetric}).
  * </ul>
  *
- * <p>{@code StreamMetricSpec} is left unimplemented: KEDA then falls back to {@code GetMetricSpec}, as the protocol
- * says. A trigger's bad metadata is {@code INVALID_ARGUMENT} and an app the fleet does not run {@code NOT_FOUND}, each
+ * <p>A trigger's bad metadata is {@code INVALID_ARGUMENT} and an app the fleet does not run {@code NOT_FOUND}, each
  * with a message that names the key and what would do.
  */
 public final class KedaScaler extends ExternalScalerGrpcService {
 
   private final MergedLoads loads;
-  private final Map<AppId, Set<ActivityStream>> streams = new ConcurrentHashMap<>();
+  private final Map<AppId, Set<UpdateStream<?>>> streams = new ConcurrentHashMap<>();
 
   public KedaScaler(MergedLoads loads) {
     this.loads = loads;
@@ -56,7 +58,15 @@ public final class KedaScaler extends ExternalScalerGrpcService {
   @Override
   public void bind(GrpcServer server) {
     builder(this).bind(IsActive, GetMetricSpec, GetMetrics).build().bind(server);
-    server.callHandler(StreamIsActive, this::streamIsActive);
+    server.callHandler(StreamIsActive, request -> stream(request,
+        ref -> () -> loads.merged(ref.app()).map(KedaScaler::activity).orElse(activity(false))));
+    server.callHandler(StreamMetricSpec, request -> stream(request, ref -> () -> {
+      try {
+        return metricSpec(resolve(ref.request()));
+      } catch (StatusException gone) {
+        return null; // an app being redeployed or removed: the spec sent last stands
+      }
+    }));
   }
 
   @Override
@@ -71,16 +81,19 @@ public final class KedaScaler extends ExternalScalerGrpcService {
   @Override
   public Future<GetMetricSpecResponse> getMetricSpec(ScaledObjectRef request) {
     try {
-      Resolved resolved = resolve(request);
-      double target = resolved.target();
-      return Future.succeededFuture(GetMetricSpecResponse.newBuilder().addMetricSpecs(MetricSpec.newBuilder()
-          .setMetricName(resolved.metadata().metricName())
-          .setTargetSizeFloat(target)
-          // The deprecated whole-number target, for KEDAs that read only it: never 0, which would scale without end.
-          .setTargetSize(Math.max(1, Math.round(target)))).build());
+      return Future.succeededFuture(metricSpec(resolve(request)));
     } catch (StatusException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  private static GetMetricSpecResponse metricSpec(Resolved resolved) {
+    double target = resolved.target();
+    return GetMetricSpecResponse.newBuilder().addMetricSpecs(MetricSpec.newBuilder()
+        .setMetricName(resolved.metadata().metricName())
+        .setTargetSizeFloat(target)
+        // The deprecated whole-number target, for KEDAs that read only it: never 0, which would scale without end.
+        .setTargetSize(Math.max(1, Math.round(target)))).build();
   }
 
   @Override
@@ -104,9 +117,14 @@ public final class KedaScaler extends ExternalScalerGrpcService {
     return streams.values().stream().mapToInt(Set::size).sum();
   }
 
-  private void streamIsActive(GrpcServerRequest<ScaledObjectRef, IsActiveResponse> request) {
+  /**
+   * Opens a stream of updates for the trigger the request names: what {@code current} says is sent at once, then
+   * whenever it changes.
+   */
+  private <T> void stream(GrpcServerRequest<ScaledObjectRef, T> request,
+      Function<StreamRef, Supplier<T>> current) {
     request.handler(ref -> {
-      GrpcServerResponse<ScaledObjectRef, IsActiveResponse> response = request.response();
+      GrpcServerResponse<ScaledObjectRef, T> response = request.response();
       AppId app;
       try {
         app = resolve(ref).metadata().app();
@@ -114,7 +132,8 @@ public final class KedaScaler extends ExternalScalerGrpcService {
         response.fail(e);
         return;
       }
-      ActivityStream stream = new ActivityStream(app, response, Vertx.currentContext());
+      UpdateStream<T> stream = new UpdateStream<>(app, response, Vertx.currentContext(),
+          current.apply(new StreamRef(app, ref)));
       streams.computeIfAbsent(app, key -> ConcurrentHashMap.newKeySet()).add(stream);
       // KEDA cancels the stream (a reset) or its connection goes: either way the stream is done.
       request.exceptionHandler(e -> forget(stream));
@@ -123,15 +142,18 @@ public final class KedaScaler extends ExternalScalerGrpcService {
     });
   }
 
+  /** The trigger a stream was opened for. */
+  private record StreamRef(AppId app, ScaledObjectRef request) {}
+
   /** An app's load may have changed: each of its streams looks again, on its own event loop. */
   private void changed(AppId app) {
-    Set<ActivityStream> open = streams.get(app);
+    Set<UpdateStream<?>> open = streams.get(app);
     if (open != null) {
-      open.forEach(ActivityStream::schedule);
+      open.forEach(UpdateStream::schedule);
     }
   }
 
-  private void forget(ActivityStream stream) {
+  private void forget(UpdateStream<?> stream) {
     streams.computeIfPresent(stream.app, (app, open) -> {
       open.remove(stream);
       return open.isEmpty() ? null : open;
@@ -139,7 +161,11 @@ public final class KedaScaler extends ExternalScalerGrpcService {
   }
 
   private static IsActiveResponse activity(MergedLoad load) {
-    return IsActiveResponse.newBuilder().setResult(load.active()).build();
+    return activity(load.active());
+  }
+
+  private static IsActiveResponse activity(boolean active) {
+    return IsActiveResponse.newBuilder().setResult(active).build();
   }
 
   private Resolved resolve(ScaledObjectRef ref) {
@@ -173,22 +199,25 @@ public final class KedaScaler extends ExternalScalerGrpcService {
   private record Resolved(ScalerMetadata metadata, MergedLoad load, double target) {}
 
   /**
-   * One open {@code StreamIsActive}: it sends the app's activity when it differs from what it last sent. Looks happen
-   * on the stream's own event loop, coalesced: many changes while one is pending make one look.
+   * One open stream ({@code StreamIsActive}, {@code StreamMetricSpec}): it sends what {@code current} says when it
+   * differs from what it last sent. Looks happen on the stream's own event loop, coalesced: many changes while one is
+   * pending make one look.
    */
-  private final class ActivityStream {
+  private final class UpdateStream<T> {
 
     final AppId app;
-    private final GrpcServerResponse<ScaledObjectRef, IsActiveResponse> response;
+    private final GrpcServerResponse<ScaledObjectRef, T> response;
     private final Context context;
+    private final Supplier<T> current;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     /** What was sent last; null before the first. Touched on {@link #context} only. */
-    private Boolean sent;
+    private T sent;
 
-    ActivityStream(AppId app, GrpcServerResponse<ScaledObjectRef, IsActiveResponse> response, Context context) {
+    UpdateStream(AppId app, GrpcServerResponse<ScaledObjectRef, T> response, Context context, Supplier<T> current) {
       this.app = app;
       this.response = response;
       this.context = context;
+      this.current = current;
     }
 
     void schedule() {
@@ -201,8 +230,8 @@ public final class KedaScaler extends ExternalScalerGrpcService {
     }
 
     void push() {
-      boolean active = loads.merged(app).map(MergedLoad::active).orElse(false);
-      if (sent != null && sent == active) {
+      T now = current.get();
+      if (now == null || now.equals(sent)) {
         return;
       }
       if (response.writeQueueFull()) {
@@ -210,8 +239,8 @@ public final class KedaScaler extends ExternalScalerGrpcService {
         response.drainHandler(v -> push());
         return;
       }
-      sent = active;
-      response.write(IsActiveResponse.newBuilder().setResult(active).build()).onFailure(e -> forget(this));
+      sent = now;
+      response.write(now).onFailure(e -> forget(this));
     }
   }
 }
