@@ -3,6 +3,7 @@ package io.sluice.autoscaler.replica;
 import io.sluice.config.AppId;
 import io.sluice.config.AppSpec;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -30,7 +31,7 @@ public interface ReplicaProvider {
    * (a cluster's Deployments and Secrets). Nothing by default.
    */
   default CompletionStage<Void> removeApp(AppId app) {
-    return java.util.concurrent.CompletableFuture.completedFuture(null);
+    return CompletableFuture.completedFuture(null);
   }
 
   /**

@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -318,7 +319,7 @@ public final class AppDeployer {
   /** How a node finds the ready endpoints of a Service (blocking until the first list is in). */
   @FunctionalInterface
   public interface EndpointWatch {
-    AutoCloseable watch(String service, int port, java.util.function.Consumer<Map<String, Endpoint>> onChange)
+    AutoCloseable watch(String service, int port, Consumer<Map<String, Endpoint>> onChange)
         throws Exception;
   }
 
