@@ -63,29 +63,35 @@ public final class Authenticator {
    * malformed, unknown, revoked, expired, or signed by no one this node trusts).
    */
   public String projectOf(String authorization, TokenCache cache, long nowNanos) {
+    if (authorization == null) {
+      return null;
+    }
+    // Keyed by the whole header, as it arrives on every request: a client that sends the same one pays for neither
+    // the parse nor the check again.
+    TokenCache.Entry cached = cache.get(authorization, nowNanos);
+    if (cached != null && !cached.apiKey()) {
+      return cached.appKey() != null && !appDeployed.test(cached.appKey()) ? null : cached.project();
+    }
+    long revocations = keys.revocations();
+    if (cached != null && cached.revocations() == revocations) {
+      return cached.project();
+    }
     String credential = credential(authorization);
     if (credential == null) {
       return null;
     }
-    TokenCache.Entry cached = cache.get(credential, nowNanos);
     if (ApiKeyStore.looksLikeKey(credential)) {
-      long revocations = keys.revocations();
-      if (cached != null && cached.revocations() == revocations) {
-        return cached.project();
-      }
       String project = keys.projectOf(credential).orElse(null);
       if (project != null) {
-        cache.put(credential, new TokenCache.Entry(project, null, nowNanos + CACHE_NANOS, revocations));
+        cache.put(authorization, new TokenCache.Entry(project, null, nowNanos + CACHE_NANOS, revocations));
       }
       return project;
     }
+    cached = verifyToken(credential, nowNanos);
     if (cached == null) {
-      cached = verifyToken(credential, nowNanos);
-      if (cached == null) {
-        return null;
-      }
-      cache.put(credential, cached);
+      return null;
     }
+    cache.put(authorization, cached);
     if (cached.appKey() != null && !appDeployed.test(cached.appKey())) {
       return null;
     }
@@ -93,16 +99,15 @@ public final class Authenticator {
   }
 
   /**
-   * The app a replica token names, for a credential {@link #projectOf} has just accepted (it is in the cache then);
-   * null for API keys, other tokens, or none.
+   * The app a replica token names, for a header {@link #projectOf} has just accepted (it is in the cache then); null
+   * for API keys, other tokens, or none.
    */
   public String callerOf(String authorization, TokenCache cache, long nowNanos) {
-    String credential = credential(authorization);
-    if (credential == null || ApiKeyStore.looksLikeKey(credential)) {
+    if (authorization == null) {
       return null;
     }
-    TokenCache.Entry cached = cache.get(credential, nowNanos);
-    return cached == null ? null : cached.appKey();
+    TokenCache.Entry cached = cache.get(authorization, nowNanos);
+    return cached == null || cached.apiKey() ? null : cached.appKey();
   }
 
   private TokenCache.Entry verifyToken(String token, long nowNanos) {

@@ -15,26 +15,31 @@ public final class TokenCache {
    * @param appKey the app a replica token names, else null
    * @param revocations for an API key, the key store's revocation count when it was checked; else -1
    */
-  record Entry(String project, String appKey, long validUntilNanos, long revocations) {}
+  record Entry(String project, String appKey, long validUntilNanos, long revocations) {
+    boolean apiKey() {
+      return revocations >= 0;
+    }
+  }
 
   static final int MAX_ENTRIES = 4096;
 
   private final Map<String, Entry> entries = new HashMap<>();
 
-  Entry get(String token, long nowNanos) {
-    Entry entry = entries.get(token);
+  /** @param authorization the whole {@code Authorization} header the credential came in */
+  Entry get(String authorization, long nowNanos) {
+    Entry entry = entries.get(authorization);
     if (entry != null && nowNanos - entry.validUntilNanos() >= 0) {
-      entries.remove(token);
+      entries.remove(authorization);
       return null;
     }
     return entry;
   }
 
-  void put(String token, Entry entry) {
+  void put(String authorization, Entry entry) {
     if (entries.size() >= MAX_ENTRIES) {
       entries.clear();
     }
-    entries.put(token, entry);
+    entries.put(authorization, entry);
   }
 
   int size() {

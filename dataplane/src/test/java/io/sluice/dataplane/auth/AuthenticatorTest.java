@@ -86,7 +86,7 @@ class AuthenticatorTest {
     assertThat(authenticator.projectOf("Bearer " + token, cache, 0)).isEqualTo("p1");
     assertThat(cache.size()).isEqualTo(1);
     assertThat(authenticator.projectOf("Bearer " + token, cache, TimeUnit.SECONDS.toNanos(59))).isEqualTo("p1");
-    assertThat(cache.get(token, TimeUnit.SECONDS.toNanos(61))).as("expired from the cache").isNull();
+    assertThat(cache.get("Bearer " + token, TimeUnit.SECONDS.toNanos(61))).as("expired from the cache").isNull();
     assertThat(authenticator.projectOf("Bearer " + token, cache, TimeUnit.SECONDS.toNanos(61))).isEqualTo("p1");
   }
 
@@ -97,8 +97,8 @@ class AuthenticatorTest {
 
     authenticator.projectOf("Bearer " + token, cache, 0);
 
-    assertThat(cache.get(token, TimeUnit.SECONDS.toNanos(5))).isNotNull();
-    assertThat(cache.get(token, TimeUnit.SECONDS.toNanos(11))).isNull();
+    assertThat(cache.get("Bearer " + token, TimeUnit.SECONDS.toNanos(5))).isNotNull();
+    assertThat(cache.get("Bearer " + token, TimeUnit.SECONDS.toNanos(11))).isNull();
   }
 
   @Test
