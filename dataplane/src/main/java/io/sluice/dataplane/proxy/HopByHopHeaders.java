@@ -25,11 +25,14 @@ final class HopByHopHeaders {
 
   /** Removes the hop-by-hop headers and those the {@code Connection} header names. */
   static void strip(HttpHeaders headers) {
-    for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
-      for (String token : connection.split(",")) {
-        String name = token.trim();
-        if (!name.isEmpty()) {
-          headers.remove(name);
+    // Most requests and answers have no Connection header: then the lookup is all it costs, not a list of values.
+    if (headers.contains(HttpHeaderNames.CONNECTION)) {
+      for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+        for (String token : connection.split(",")) {
+          String name = token.trim();
+          if (!name.isEmpty()) {
+            headers.remove(name);
+          }
         }
       }
     }
