@@ -1,5 +1,6 @@
 package io.sluice.dataplane.proxy;
 
+import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -19,7 +20,11 @@ import io.netty.util.AsciiString;
  * <p>A whole answer from a replica stays whole: gRPC's trailers-only answers (one HEADERS frame that ends the stream,
  * carrying {@code grpc-status}) must reach the client as one HEADERS frame too.
  */
+@Sharable
 final class Http2Messages extends ChannelInboundHandlerAdapter {
+
+  private static final Http2Messages FROM_CLIENTS = new Http2Messages(true);
+  private static final Http2Messages FROM_REPLICAS = new Http2Messages(false);
 
   private static final AsciiString[] EXTENSION_HEADERS;
 
@@ -37,14 +42,14 @@ final class Http2Messages extends ChannelInboundHandlerAdapter {
     this.splitWholeRequests = splitWholeRequests;
   }
 
-  /** For a client's stream to the public port. */
+  /** For a client's stream to the public port; one for all streams, as it keeps no state. */
   static Http2Messages fromClients() {
-    return new Http2Messages(true);
+    return FROM_CLIENTS;
   }
 
-  /** For a stream to a replica. */
+  /** For a stream to a replica; one for all streams, as it keeps no state. */
   static Http2Messages fromReplicas() {
-    return new Http2Messages(false);
+    return FROM_REPLICAS;
   }
 
   @Override
