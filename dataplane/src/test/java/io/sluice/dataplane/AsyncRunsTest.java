@@ -9,12 +9,14 @@ import io.sluice.dataplane.support.Configs;
 import io.sluice.dataplane.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -175,6 +177,43 @@ class AsyncRunsTest {
     assertThat(cancel.statusCode()).isEqualTo(202);
     JsonObject done = awaitState(runId, "cancelled", "succeeded", "failed");
     assertThat(done.getString("state")).isEqualTo("cancelled");
+  }
+
+  @Test
+  void the_intake_leaves_a_record_with_the_run_id_and_so_does_the_run_carried_out() throws Exception {
+    String body = "{\"prompt\": \"recorded\"}";
+    String runId = submit("/v4/local/hello/predict?async=true&n=1", body).getString("run_id");
+    awaitState(runId, "succeeded", "failed");
+    HttpResponse<String> badHook = node.send(node.request("/v4/local/hello/predict?async=true&hook=bad")
+        .header("X-Sluice-Webhook", "ftp://nope").POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+
+    List<JsonObject> records = await().atMost(Duration.ofSeconds(10)).until(() -> recordsOfHello().stream()
+        .filter(r -> runId.equals(r.getString("run_id"))).toList(), ofRun -> ofRun.size() == 2);
+    JsonObject intake = records.stream().filter(r -> "async".equals(r.getString("kind"))).findFirst().orElseThrow();
+    JsonObject carriedOut = records.stream().filter(r -> !"async".equals(r.getString("kind"))).findFirst()
+        .orElseThrow();
+
+    assertThat(intake.getInteger("status")).isEqualTo(202);
+    assertThat(intake.getString("method")).isEqualTo("POST");
+    assertThat(intake.getString("path")).as("as the run will ask for it").isEqualTo("/v4/local/hello/predict?n=1");
+    assertThat(intake.getLong("bytes_in")).isEqualTo(body.length());
+    assertThat(intake.getString("replica")).isNull();
+    assertThat(intake.getString("error")).isNull();
+    assertThat(carriedOut.getInteger("status")).isEqualTo(200);
+    assertThat(carriedOut.getString("replica")).isNotNull();
+    assertThat(badHook.statusCode()).isEqualTo(400);
+    assertThat(recordsOfHello()).as("a refused intake is recorded with its error code").anySatisfy(r -> {
+      assertThat(r.getString("kind")).isEqualTo("async");
+      assertThat(r.getInteger("status")).isEqualTo(400);
+      assertThat(r.getString("error")).isEqualTo("bad_webhook");
+      assertThat(r.getString("run_id")).isNull();
+    });
+  }
+
+  static List<JsonObject> recordsOfHello() throws Exception {
+    JsonArray records = new JsonObject(node.admin("GET", "/v1/apps/local/hello/requests?limit=1000", null).body())
+        .getJsonArray("records");
+    return records.stream().map(JsonObject.class::cast).toList();
   }
 
   @Test

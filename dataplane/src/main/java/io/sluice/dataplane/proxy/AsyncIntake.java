@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.cluster.runs.RunRecord;
+import io.sluice.dataplane.records.RequestRecord;
 import io.sluice.dataplane.routing.AppRoute;
 import io.sluice.dataplane.runs.AsyncRuns;
 import io.vertx.core.json.JsonObject;
@@ -38,22 +39,29 @@ final class AsyncIntake implements ClientWork {
 
   static final String ASYNC_HEADER = "x-sluice-async";
   static final String WEBHOOK_HEADER = "x-sluice-webhook";
+  private static final String TRACEPARENT = "traceparent";
   private static final Set<String> NOT_KEPT = Set.of("host", "authorization", "content-length", "expect",
       ASYNC_HEADER, WEBHOOK_HEADER, "x-request-id");
 
   private final ClientConnection client;
+  private final ProxyLoop loop;
   private final AsyncRuns runs;
   private final HttpRequest head;
   private final AppRoute route;
   private final String requestId;
   private final boolean keepAlive;
+  private final long startNanos = System.nanoTime();
+  private final long startMillis = System.currentTimeMillis();
   private ByteBuf body;
+  private long bytesIn;
+  private String runId;
   private boolean requestComplete;
   private boolean finished;
 
-  AsyncIntake(ClientConnection client, AsyncRuns runs, HttpRequest head, AppRoute route, String requestId,
-      boolean keepAlive, boolean hasBody) {
+  AsyncIntake(ClientConnection client, ProxyLoop loop, AsyncRuns runs, HttpRequest head, AppRoute route,
+      String requestId, boolean keepAlive, boolean hasBody) {
     this.client = client;
+    this.loop = loop;
     this.runs = runs;
     this.head = head;
     this.route = route;
@@ -111,6 +119,7 @@ final class AsyncIntake implements ClientWork {
           + " bytes at most");
       return;
     }
+    bytesIn += content.content().readableBytes();
     body.writeBytes(content.content());
     content.release();
     if (requestComplete) {
@@ -137,6 +146,7 @@ final class AsyncIntake implements ClientWork {
     if (finished) {
       return;
     }
+    runId = run.id();
     String status = "/v1/runs/" + run.id();
     byte[] json = new JsonObject().put("run_id", run.id()).put("state", run.state())
         .put("status_url", status).put("result_url", status + "/result")
@@ -163,6 +173,8 @@ final class AsyncIntake implements ClientWork {
 
   private void end(FullHttpResponse response) {
     finished = true;
+    record(response.status().code(), response.headers().get(ErrorReply.SLUICE_ERROR),
+        response.content().readableBytes());
     if (body != null) {
       body.release();
       body = null;
@@ -184,12 +196,26 @@ final class AsyncIntake implements ClientWork {
   public void clientGone() {
     if (!finished) {
       finished = true;
+      record(0, null, 0);
       if (body != null) {
         body.release();
         body = null;
       }
       client.exchangeEnded(this);
     }
+  }
+
+  /**
+   * The intake's own record, of kind {@code async}: what was answered (202 with the run's id, or Sluice's error; 0 when
+   * the client went first), the body taken in. No replica served it: the run, carried out later, has a record of its
+   * own with the same run id, on the node that carried it out.
+   */
+  private void record(int status, String errorCode, long bytesOut) {
+    long micros = Math.max(0, System.nanoTime() - startNanos) / 1000;
+    loop.recorder().record(new RequestRecord(requestId, route.spec().id().project(), route.spec().id().name(),
+        "async", head.method().name(), publicUri(head.uri()), status, startMillis, micros, 0, -1, -1, null,
+        loop.node(), bytesIn, bytesOut, null, runId, errorCode, head.headers().get(TRACEPARENT), null,
+        client.remoteHost(), null));
   }
 
   /** The URI the run will request: the caller's, without the {@code async} parameter. */

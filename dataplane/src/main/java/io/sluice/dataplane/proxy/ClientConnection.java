@@ -381,7 +381,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
       return;
     }
     if (loop.runs() != null && AsyncIntake.wanted(request)) {
-      current = new AsyncIntake(this, loop.runs(), request, route, requestId, HttpUtil.isKeepAlive(request), hasBody);
+      current = new AsyncIntake(this, loop, loop.runs(), request, route, requestId, HttpUtil.isKeepAlive(request),
+          hasBody);
       current.start();
       return;
     }
