@@ -37,7 +37,7 @@ SECRETS_DIR = "/secrets" if os.path.isdir("/secrets") and os.listdir("/secrets")
 # client_gone: streamed answers cut short because the connection went away (the proxy cancelled the request);
 # streaming: streamed answers being sent now.
 state = {"ready": True, "healthy": True, "in_flight": 0, "max_in_flight": 0, "requests": 0, "busy_seconds": 0.0,
-         "client_gone": 0, "streaming": 0}
+         "client_gone": 0, "streaming": 0, "streamed_bytes": 0}
 lock = threading.Lock()
 counted_until = [time.monotonic()]
 # Streams asked to hold (?hold=NAME) wait before their last part until /control/release?gate=NAME opens the gate, so
@@ -129,6 +129,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
+            with lock:
+                state["streamed_bytes"] += len(data)
         except (BrokenPipeError, ConnectionResetError) as e:
             raise ClientGone() from e
 
@@ -198,8 +200,10 @@ class Handler(BaseHTTPRequestHandler):
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body.decode("utf-8", "replace"), "replica": REPLICA})
         if url.path == "/stream":
+            # ?pad=N makes each part N bytes longer (dots before its newline), for large answers.
+            pad = int(query.get("pad", ["0"])[0])
             return self._stream(query, "text/plain", int(query.get("chunks", ["5"])[0]),
-                                lambda i: ("chunk %d\n" % i).encode())
+                                lambda i: ("chunk %d" % i).encode() + b"." * pad + b"\n")
         if url.path == "/events":
             return self._events(query)
         if url.path == "/control/crash":

@@ -151,6 +151,34 @@ class StreamingEndToEndTest {
   // --- helpers ---------------------------------------------------------------------------------------------------------
 
   /** {@code fleet.in_flight} of the admin API's metrics for outside autoscalers, published every second. */
+  @Test
+  void a_client_that_stops_reading_holds_the_replica_back_rather_than_filling_the_node() throws Exception {
+    int chunks = 2048;
+    int pad = 65_536;
+    long whole = 0;
+    for (int i = 0; i < chunks; i++) {
+      whole += ("chunk " + i).length() + pad + 1;
+    }
+    long before = replicaStats().getLong("streamed_bytes");
+
+    try (ArrivingAnswer answer = ArrivingAnswer.get(node, "/v4/local/hello/stream?chunks=" + chunks + "&pad=" + pad,
+        UUID.randomUUID().toString())) {
+      assertThat(answer.status()).isEqualTo(200);
+      // The client reads nothing more: the replica's writes stop once the buffers between them are full.
+      long[] written = {-1};
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> {
+        long now = replicaStats().getLong("streamed_bytes") - before;
+        boolean stalled = now == written[0];
+        written[0] = now;
+        return stalled;
+      });
+
+      assertThat(written[0]).as("what the replica could write of %d bytes while the client read nothing", whole)
+          .isLessThan(whole / 4);
+      assertThat(answer.drain()).as("reading on, the whole answer arrives").isEqualTo(whole);
+    }
+  }
+
   private static int fleetInFlight() throws Exception {
     return node.adminJson("/v1/apps/local/hello/metrics").getJsonObject("fleet").getInteger("in_flight");
   }
@@ -221,6 +249,26 @@ class StreamingEndToEndTest {
         }
         readChunk();
       }
+    }
+
+    /** Reads the rest of the body, keeping none of it: how many bytes it had. */
+    long drain() throws IOException {
+      long bytes = arrived.size();
+      arrived.reset();
+      while (!ended) {
+        int size = Integer.parseInt(line().split(";")[0].trim(), 16);
+        if (size == 0) {
+          while (!line().isEmpty()) {
+            // trailers, if any
+          }
+          ended = true;
+        } else {
+          in.skipNBytes(size);
+          bytes += size;
+          line();
+        }
+      }
+      return bytes;
     }
 
     private void readHead() throws IOException {
