@@ -274,10 +274,10 @@ final class Exchange implements ClientWork {
   }
 
   /**
-   * Whether a side can take more after a write. When the write took it past its high-water mark (64 KiB), what it
-   * holds goes to the socket now rather than when the read ends, and only a socket that does not take it all holds
-   * the other side back. Checked before that flush, every body chunk of 64 KiB stopped and restarted the other side's
-   * reads: two epoll_ctl calls per request, with the socket taking the chunk at once.
+   * Whether a side can take more after a write. When the write took it past its high-water mark
+   * ({@link PublicServer#WRITE_WATER_MARK}), what it holds goes to the socket now rather than when the read ends, and
+   * only a socket that does not take it all holds the other side back. Checked before that flush, a write past the
+   * mark stopped and restarted the other side's reads (two epoll_ctl calls) though the socket then took it at once.
    */
   private static boolean writableAfterFlush(Channel channel) {
     if (channel.isWritable()) {

@@ -10,9 +10,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -52,6 +53,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class PublicServer {
 
   private static final int MAX_CHUNK_BYTES = 65_536;
+  /**
+   * How much a connection, client's or replica's, may hold unsent before the other side stops being read: above a
+   * body chunk (64 KiB) and its head, so that a request's head, body and end go out in one write at the end of the
+   * read that brought them, as nginx sends them; at 64 KiB (Netty's default) every such chunk crossed it.
+   */
+  static final WriteBufferWaterMark WRITE_WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
   private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
   private final Channel listener;
@@ -101,6 +108,7 @@ public final class PublicServer {
         .option(ChannelOption.SO_REUSEADDR, true)
         .option(ChannelOption.SO_BACKLOG, 4096)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_WATER_MARK)
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel channel) {

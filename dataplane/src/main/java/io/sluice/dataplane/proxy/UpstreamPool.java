@@ -39,6 +39,7 @@ final class UpstreamPool {
         .group(loop)
         .channelFactory(channels)
         .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, PublicServer.WRITE_WATER_MARK)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
     this.http2 = new Http2Upstreams(this, base);
     this.bootstrap = base.handler(new ChannelInitializer<>() {
