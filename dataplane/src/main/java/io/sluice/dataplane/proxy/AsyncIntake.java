@@ -39,7 +39,6 @@ final class AsyncIntake implements ClientWork {
 
   static final String ASYNC_HEADER = "x-sluice-async";
   static final String WEBHOOK_HEADER = "x-sluice-webhook";
-  private static final String TRACEPARENT = "traceparent";
   private static final Set<String> NOT_KEPT = Set.of("host", "authorization", "content-length", "expect",
       ASYNC_HEADER, WEBHOOK_HEADER, "x-request-id");
 
@@ -214,7 +213,7 @@ final class AsyncIntake implements ClientWork {
     long micros = Math.max(0, System.nanoTime() - startNanos) / 1000;
     loop.recorder().record(new RequestRecord(requestId, route.spec().id().project(), route.spec().id().name(),
         "async", head.method().name(), publicUri(head.uri()), status, startMillis, micros, 0, -1, -1, null,
-        loop.node(), bytesIn, bytesOut, null, runId, errorCode, head.headers().get(TRACEPARENT), null,
+        loop.node(), bytesIn, bytesOut, null, runId, errorCode, head.headers().get(Exchange.TRACEPARENT), null,
         client.remoteHost(), null));
   }
 

@@ -53,7 +53,7 @@ final class Exchange implements ClientWork {
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
   private static final AsciiString X_SLUICE_RUN_ID = AsciiString.cached("x-sluice-run-id");
-  private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
+  static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
   private static final AsciiString HTTP = AsciiString.cached("http");
   private static final AsciiString HTTPS = AsciiString.cached("https");
   private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
