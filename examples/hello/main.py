@@ -380,7 +380,7 @@ def main():
     port = int(os.environ.get("PORT", args.port))
     server = ThreadingHTTPServer((args.host, port), Handler)
     server.daemon_threads = True
-    print("listening on %s:%d, ready in %.1fs" % (args.host, port, WARMUP), flush=True)
+    print("listening on %s:%d, ready in %.1fs" % (args.host, server.server_port, WARMUP), flush=True)
     server.serve_forever()
 
 

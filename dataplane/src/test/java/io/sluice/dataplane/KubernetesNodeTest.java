@@ -19,10 +19,11 @@ import io.sluice.k8s.FakeReplicaSet;
 import io.sluice.k8s.KubernetesOptions;
 import io.sluice.k8s.ObservedServices;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,16 +63,27 @@ class KubernetesNodeTest {
   }
 
   /** What the kubelet would run in the pod: the example server, as replica {@code name}. */
+  /**
+   * Starts a pod's container and returns its port once it answers its readiness probe, as the kubelet would before it
+   * marks the pod Ready. The server picks its own port: one picked here and handed over could be taken meanwhile.
+   */
   int startContainer(String name) throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    Path log = temp.resolve(name + ".log");
     ProcessBuilder builder = new ProcessBuilder("python3", TestNode.EXAMPLE_SERVER.toString(), "--host", "127.0.0.1",
-        "--port", Integer.toString(port));
+        "--port", "0");
     builder.environment().put("SLUICE_REPLICA", name);
-    builder.redirectErrorStream(true).redirectOutput(temp.resolve(name + ".log").toFile());
+    builder.environment().put("WARMUP_SECONDS", "0");
+    builder.redirectErrorStream(true).redirectOutput(log.toFile());
     containers.add(builder.start());
+    Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    int port = await().atMost(Duration.ofSeconds(30)).until(() -> {
+      Matcher matcher = listening.matcher(Files.readString(log));
+      return matcher.find() ? Integer.parseInt(matcher.group(1)) : 0;
+    }, p -> p > 0);
+    HttpClient probe = HttpClient.newHttpClient();
+    HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build();
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .until(() -> probe.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
     return port;
   }
 
@@ -193,7 +207,7 @@ class KubernetesNodeTest {
           + port)));
       HttpResponse<String> answer = node.post("/v4/local/podded/predict", "{}");
 
-      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
       assertThat(new JsonObject(answer.body()).getString("replica")).isEqualTo("pod-1");
       assertThat(deployment().orElseThrow().getSpec().getReplicas()).isEqualTo(1);
       assertThat(cluster.pods(name)).extracting(p -> p.getMetadata().getName()).containsExactly(pod);
