@@ -40,6 +40,10 @@ public final class Fleet {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.wait.seconds.before.join", "0");
+    // Hazelcast's own metrics are gathered every 5 seconds for Management Center (compressed) and JMX, neither of which
+    // a Sluice fleet has: that work ran on the node's cores next to its event loops for nothing. Sluice's metrics are
+    // its own (Micrometer).
+    config.getMetricsConfig().setEnabled(false);
     NetworkConfig network = config.getNetworkConfig()
         .setPort(options.port())
         .setPortAutoIncrement(true)

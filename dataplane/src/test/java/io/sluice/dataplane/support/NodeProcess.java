@@ -80,9 +80,18 @@ public final class NodeProcess implements AutoCloseable {
           });
     } catch (RuntimeException | AssertionError e) {
       node.kill();
-      throw e;
+      throw new AssertionError("the node did not come up; the end of its log:\n" + logTail(stateDir), e);
     }
     return node;
+  }
+
+  private static String logTail(Path stateDir) {
+    try {
+      List<String> lines = Files.readAllLines(stateDir.resolveSibling(stateDir.getFileName() + ".log"));
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
   }
 
   private boolean publicPortOpen() {
