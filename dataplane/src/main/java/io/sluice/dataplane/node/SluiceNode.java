@@ -108,17 +108,20 @@ public final class SluiceNode {
   }
 
   /**
-   * The socket transport: io_uring where the kernel allows it, else epoll, else NIO ({@code -Dsluice.transport=epoll}
-   * or {@code nio} chooses). io_uring submits a loop's reads and writes together in one system call where epoll makes
-   * one per socket operation: under load that is a fifth more requests per core through the proxy (bench/proxy).
-   * Containers often forbid it (Docker's default seccomp profile, {@code kernel.io_uring_disabled}): then epoll.
+   * The socket transport: epoll on Linux, else NIO; {@code -Dsluice.transport=io_uring} (where the kernel allows it)
+   * or {@code nio} chooses. io_uring submits a loop's socket operations together, one system call for many: on this
+   * project's 2-core machine it carried small requests at 64 connections 1.25x as fast as nginx where epoll is at
+   * parity, but it was at 0.94x at one connection (nothing to batch) and 0.83x with 64 KiB bodies at 256 connections,
+   * where the same node on epoll against io_uring, interleaved, spent 16-22 against 25-34 us of user CPU per request.
+   * So epoll stays the default (bench/proxy/results-io_uring.md). Containers often forbid io_uring (Docker's default seccomp profile,
+   * {@code kernel.io_uring_disabled}): asked for there, the node falls back to epoll.
    */
   static Transport transport(VertxOptions options) {
     String wanted = System.getProperty("sluice.transport", "auto");
     if (!options.getPreferNativeTransport() || wanted.equals("nio")) {
       return Transport.NIO;
     }
-    if ((wanted.equals("auto") || wanted.equals("io_uring")) && Transport.IO_URING.available()) {
+    if (wanted.equals("io_uring") && Transport.IO_URING.available()) {
       return Transport.IO_URING;
     }
     Transport fallback = Transport.nativeTransport();

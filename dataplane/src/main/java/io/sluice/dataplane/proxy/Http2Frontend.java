@@ -6,8 +6,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -61,7 +63,29 @@ final class Http2Frontend {
       Http2Session session = new Http2Session(loop);
       return new Http2ServerUpgradeCodec(frameCodec(loop.limits()), session, multiplexer(loop, session, false));
     }, MAX_UPGRADE_REQUEST_BYTES, DefaultHttpHeadersFactory.headersFactory(),
-        DefaultHttpHeadersFactory.trailersFactory(), true);
+        DefaultHttpHeadersFactory.trailersFactory(), true) {
+      @Override
+      protected boolean shouldHandleUpgradeRequest(HttpRequest request) {
+        return bodyFitsAnUpgrade(request);
+      }
+    };
+  }
+
+  /**
+   * Whether a request that asks for {@code Upgrade} has a body small enough to be read whole before the switch. One
+   * that does not is served over HTTP/1.1 as if it had not asked (a server may ignore {@code Upgrade}, RFC 9110
+   * section 7.8), rather than refused: the JDK's HTTP client asks for h2c on the first request of every cleartext
+   * connection, with whatever body that request has.
+   */
+  static boolean bodyFitsAnUpgrade(HttpRequest request) {
+    if (request.decoderResult().isFailure() || HttpUtil.isTransferEncodingChunked(request)) {
+      return false;
+    }
+    try {
+      return HttpUtil.getContentLength(request, 0L) <= MAX_UPGRADE_REQUEST_BYTES;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static Http2FrameCodec frameCodec(ClientLimits limits) {
