@@ -103,21 +103,24 @@ public final class SluiceNode {
   }
 
   public static Future<SluiceNode> start(NodeOptions options) {
-    boolean nativeTransport = !"false".equals(System.getProperty("sluice.nativeTransport"));
-    return start(options, new VertxOptions().setPreferNativeTransport(nativeTransport));
+    return start(options, new VertxOptions().setPreferNativeTransport(true));
   }
 
   /**
-   * The socket transport: epoll on Linux, else NIO; {@code -Dsluice.transport=io_uring} (where the kernel allows it)
-   * or {@code nio} chooses. io_uring submits a loop's socket operations together, one system call for many: on this
-   * project's 2-core machine it carried small requests at 64 connections 1.25x as fast as nginx where epoll is at
-   * parity, but it was at 0.94x at one connection (nothing to batch) and 0.83x with 64 KiB bodies at 256 connections,
-   * where the same node on epoll against io_uring, interleaved, spent 16-22 against 25-34 us of user CPU per request.
-   * So epoll stays the default (bench/proxy/results-io_uring.md). Containers often forbid io_uring (Docker's default seccomp profile,
-   * {@code kernel.io_uring_disabled}): asked for there, the node falls back to epoll.
+   * The socket transport: epoll on Linux, else NIO; {@code -Dsluice.transport=io_uring} (where the kernel allows it),
+   * {@code epoll} or {@code nio} chooses. io_uring submits a loop's socket operations together, one system call for
+   * many: on this project's 2-core machine it carried small requests at 64 connections 1.25x as fast as nginx where
+   * epoll is at parity, but it was at 0.94x at one connection (nothing to batch) and 0.83x with 64 KiB bodies at 256
+   * connections, where the same node on epoll against io_uring, interleaved, spent 16-22 against 25-34 us of user CPU
+   * per request. So epoll stays the default (bench/proxy/results-io_uring.md). Containers often forbid io_uring
+   * (Docker's default seccomp profile, {@code kernel.io_uring_disabled}): asked for there, the node uses epoll.
    */
   static Transport transport(VertxOptions options) {
-    String wanted = System.getProperty("sluice.transport", "auto");
+    String wanted = System.getProperty("sluice.transport", "epoll");
+    if (!List.of("epoll", "io_uring", "nio").contains(wanted)) {
+      throw new IllegalArgumentException("-Dsluice.transport=" + wanted + " is not a transport: use epoll (the "
+          + "default), io_uring or nio");
+    }
     if (!options.getPreferNativeTransport() || wanted.equals("nio")) {
       return Transport.NIO;
     }

@@ -1,6 +1,7 @@
 package io.sluice.dataplane.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.sluice.dataplane.support.Configs;
@@ -50,6 +51,15 @@ class TransportChoiceTest {
     System.setProperty("sluice.transport", "io_uring");
 
     assertThat(SluiceNode.transport(new VertxOptions().setPreferNativeTransport(false))).isSameAs(Transport.NIO);
+  }
+
+  @Test
+  void a_transport_that_does_not_exist_is_refused_with_the_choices() {
+    System.setProperty("sluice.transport", "epol");
+
+    assertThatThrownBy(() -> SluiceNode.transport(new VertxOptions().setPreferNativeTransport(true)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("-Dsluice.transport=epol is not a transport: use epoll (the default), io_uring or nio");
   }
 
   @ParameterizedTest
