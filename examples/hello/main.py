@@ -185,6 +185,11 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self):
         url = urlparse(self.path)
         query = parse_qs(url.query)
+        if url.path == "/early":
+            # Answers from the head alone and leaves the body unread, as a server that turns an upload away does.
+            self.close_connection = True
+            return self._send(200, {"body_read": False, "content_length": self.headers.get("Content-Length"),
+                                    "replica": REPLICA})
         body = self._body()
         if url.path == "/health":
             return self._send(200 if state["healthy"] else 500, {"healthy": state["healthy"]})

@@ -111,6 +111,33 @@ class ProxyProtocolTest {
   }
 
   @Test
+  void a_replica_that_answers_from_the_head_alone_is_heard_while_the_body_is_still_on_its_way() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(15_000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      // A first request leaves a connection to the replica in the pool of this connection's event loop, so that the
+      // second is forwarded at once, inside the read that brought it.
+      out.write(("GET /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine() + "\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      assertThat(readUntil(in, "}\n")).startsWith("HTTP/1.1 200");
+      // The head, and none of its body: the replica answers without it, as a server turning an upload away does.
+      out.write(("POST /v4/local/hello/early HTTP/1.1\r\nHost: a\r\n" + node.authLine() + "Content-Length: 100\r\n"
+          + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+
+      String answer = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(answer).startsWith("HTTP/1.1 200");
+      // The rest of the body could not be told apart from a next request: the connection ends with the answer.
+      assertThat(answer.toLowerCase()).contains("connection: close");
+      JsonObject answered = new JsonObject(bodiesOf(answer).get(0));
+      assertThat(answered.getBoolean("body_read")).isFalse();
+      assertThat(answered.getString("content_length")).isEqualTo("100");
+    }
+  }
+
+  @Test
   void an_http_1_0_client_gets_a_whole_answer_and_the_connection_closes() throws Exception {
     String answer = RawHttp.exchange(port, "GET /v4/local/hello/stream?chunks=3 HTTP/1.0\r\nHost: a\r\n" + node.authLine() + "\r\n");
 

@@ -108,6 +108,24 @@ class StreamingEndToEndTest {
     }
   }
 
+  @Test
+  void the_answers_head_reaches_the_client_while_the_replica_holds_back_all_of_its_body() throws Exception {
+    String gate = UUID.randomUUID().toString();
+
+    // A head that waited for the body to go out with it would not arrive before the gate opens: the read times out.
+    try (ArrivingAnswer answer = ArrivingAnswer.get(node, "/v4/local/hello/stream?chunks=1&hold=" + gate,
+        "head-" + gate)) {
+      assertThat(answer.status()).isEqualTo(200);
+      assertThat(answer.header("x-request-id")).isEqualTo("head-" + gate);
+      assertThat(replicaStats().getInteger("streaming")).as("the replica has not sent its body").isEqualTo(1);
+
+      release(gate);
+
+      assertThat(answer.next("\n")).isEqualTo("chunk 0\n");
+      assertThat(answer.next("\n")).isNull();
+    }
+  }
+
   /** A client that leaves while the replica is in one state or another of a streamed answer. */
   record Leaving(String what, String path, String delimiter) {
     @Override

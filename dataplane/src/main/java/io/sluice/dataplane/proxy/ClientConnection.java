@@ -539,6 +539,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
     return channel;
   }
 
+  /** Inside a read from the client: what it brings is dispatched now, and writes to replicas flushed when it ends. */
+  boolean reading() {
+    return reading;
+  }
+
   String remoteHost() {
     return remoteHost;
   }
@@ -596,6 +601,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.clientReadEnded();
+    }
     reading = false;
     Channel target = flushTarget;
     if (target != null) {

@@ -20,6 +20,9 @@ interface ClientWork {
   /** Called by the loop's sweep, with its clock. */
   default void checkTimeouts(long now) {}
 
+  /** A read from the client ended (whatever it brought has been handed over). */
+  default void clientReadEnded() {}
+
   /** The client connection can take more of the answer. */
   default void clientWritable() {}
 

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -92,6 +93,13 @@ final class Exchange implements ClientWork {
   private boolean retried;
   private int reroutes;
   private boolean headPrepared;
+  /**
+   * The request's head is ready for its replica but not yet written: the body's end most likely follows in the same
+   * read, and the two then go as one message (one trip through the pipeline and the encoder, one buffer).
+   */
+  private boolean headWaiting;
+  /** The answer's head, relayed but not yet written, for the same reason; written when the read ends without it. */
+  private HttpResponse answerHead;
   private boolean upstreamKeepAlive;
   private boolean skippingInformational;
   private boolean responseStarted;
@@ -253,16 +261,24 @@ final class Exchange implements ClientWork {
     reused = pooled;
     handler.attach(this);
     prepareHead();
+    headWaiting = false;
     // Writes whose outcome nobody waits for take the void promise: one allocation less each; a failed write still
     // reaches the handlers as an exception.
-    channel.write(head, channel.voidPromise());
-    if (pendingBody != null && !pendingBody.isEmpty()) {
+    if (pendingBody != null && pendingBody.size() == 1 && pendingBody.peek() instanceof LastHttpContent end) {
+      pendingBody.poll();
+      channel.write(wholeRequest(end), channel.voidPromise());
+    } else if (pendingBody != null && !pendingBody.isEmpty()) {
+      channel.write(head, channel.voidPromise());
       for (HttpContent content; (content = pendingBody.poll()) != null; ) {
         channel.write(content, channel.voidPromise());
       }
     } else if ((retried || reroutes > 0) && !hasBody && requestComplete) {
       // The request's end already went to a connection that failed: it is sent again.
-      channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
+      channel.write(wholeRequest(LastHttpContent.EMPTY_LAST_CONTENT), channel.voidPromise());
+    } else if (!requestComplete && client.reading()) {
+      headWaiting = true;
+    } else {
+      channel.write(head, channel.voidPromise());
     }
     // With a pooled connection this runs inside the client's read, and the body that came in the same read follows:
     // one flush when the read ends sends head and body in one write.
@@ -270,6 +286,22 @@ final class Exchange implements ClientWork {
     lastUpstreamNanos = System.nanoTime();
     if (!requestComplete) {
       client.pauseReading(!writableAfterFlush(channel));
+    }
+  }
+
+  /** The head and the body's end as one message; the head itself stays as it is, to be sent again on a retry. */
+  private DefaultFullHttpRequest wholeRequest(LastHttpContent end) {
+    return new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(), end.content(),
+        head.headers(), end.trailingHeaders());
+  }
+
+  /** The client's read ended: a head still waiting for its body's end goes without it. */
+  @Override
+  public void clientReadEnded() {
+    if (headWaiting && up != null && !finished) {
+      headWaiting = false;
+      up.write(head, up.voidPromise());
+      client.flushLater(up);
     }
   }
 
@@ -369,7 +401,17 @@ final class Exchange implements ClientWork {
       pendingBody.add(content);
       return;
     }
-    up.write(content, up.voidPromise());
+    if (headWaiting) {
+      headWaiting = false;
+      if (content instanceof LastHttpContent end) {
+        up.write(wholeRequest(end), up.voidPromise());
+      } else {
+        up.write(head, up.voidPromise());
+        up.write(content, up.voidPromise());
+      }
+    } else {
+      up.write(content, up.voidPromise());
+    }
     client.flushLater(up);
     if (!requestComplete && !writableAfterFlush(up)) {
       client.pauseReading(true);
@@ -397,7 +439,7 @@ final class Exchange implements ClientWork {
       }
       if (msg instanceof FullHttpResponse whole && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
         // A whole answer in one HTTP/2 HEADERS frame (gRPC's trailers-only status, say): it goes on as one.
-        relayHead(whole, false);
+        relayHead(whole);
         if (captured != null) {
           captured.responseBody(whole.content());
         }
@@ -418,7 +460,8 @@ final class Exchange implements ClientWork {
         ReferenceCountUtil.release(msg);
         return;
       }
-      relayHead(response, true);
+      relayHead(response);
+      answerHead = response;
     }
     if (msg instanceof HttpContent content) {
       if (skippingInformational) {
@@ -434,13 +477,17 @@ final class Exchange implements ClientWork {
       if (captured != null) {
         captured.responseBody(content.content());
       }
-      if (content instanceof LastHttpContent) {
-        ChannelFuture written = down.writeAndFlush(content);
+      if (content instanceof LastHttpContent end) {
+        HttpResponse waiting = answerHead;
+        answerHead = null;
+        ChannelFuture written = down.writeAndFlush(waiting == null ? end : new DefaultFullHttpResponse(
+            waiting.protocolVersion(), waiting.status(), end.content(), waiting.headers(), end.trailingHeaders()));
         if ((!keepAlive || !requestComplete) && !client.isStream()) {
           written.addListener(ChannelFutureListener.CLOSE);
         }
         answered();
       } else {
+        writeAnswerHead();
         down.write(content, down.voidPromise());
         upHandler.flushLater(down);
         if (!writableAfterFlush(down)) {
@@ -483,7 +530,22 @@ final class Exchange implements ClientWork {
     finish();
   }
 
-  private void relayHead(HttpResponse response, boolean write) {
+  /** The replica's read ended: an answer's head still waiting for its end goes without it. */
+  void upstreamReadEnded() {
+    if (answerHead != null) {
+      writeAnswerHead();
+      upHandler.flushLater(down);
+    }
+  }
+
+  private void writeAnswerHead() {
+    if (answerHead != null) {
+      down.write(answerHead, down.voidPromise());
+      answerHead = null;
+    }
+  }
+
+  private void relayHead(HttpResponse response) {
     responseStarted = true;
     HttpHeaders headers = response.headers();
     if (captured != null) {
@@ -510,9 +572,6 @@ final class Exchange implements ClientWork {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     response.setProtocolVersion(HttpVersion.HTTP_1_1);
-    if (write) {
-      down.write(response, down.voidPromise());
-    }
   }
 
   @Override
@@ -667,7 +726,9 @@ final class Exchange implements ClientWork {
     }
     if (responseStarted) {
       if (grpc) {
-        // The answer's headers went out: trailers still can, and end the call with a status rather than a reset.
+        // The answer's headers went out (or go now): trailers still can, and end the call with a status rather than
+        // a reset.
+        writeAnswerHead();
         down.writeAndFlush(GrpcStatus.trailers(GrpcStatus.codeFor(status), code, message));
       } else {
         down.close();

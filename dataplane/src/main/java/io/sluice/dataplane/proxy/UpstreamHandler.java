@@ -72,6 +72,10 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    Exchange current = exchange;
+    if (current != null) {
+      current.upstreamReadEnded();
+    }
     Channel target = flushTarget;
     if (target != null) {
       flushTarget = null;

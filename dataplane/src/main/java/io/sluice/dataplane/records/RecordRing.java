@@ -1,6 +1,7 @@
 package io.sluice.dataplane.records;
 
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -129,21 +130,20 @@ final class RecordRing {
 
   /**
    * Appends a text to the arena, one byte per char: what the node records (ids, paths as HTTP sends them, header
-   * values, addresses) is ASCII, and anything beyond Latin-1 is kept as {@code ?}. Longer than the arena: cut.
+   * values, addresses) is ASCII, and anything beyond Latin-1 is kept as {@code ?}. Longer than the arena: cut. Encoded
+   * in bulk and copied, rather than a loop over {@code charAt}, which cost 1 % of the event loop's time on the proxy
+   * benchmark; the short array this leaves behind dies young.
    */
   private int put(String value) {
     if (value == null) {
       return ABSENT;
     }
-    int length = Math.min(value.length(), text.length);
+    byte[] bytes = value.getBytes(StandardCharsets.ISO_8859_1);
+    int length = Math.min(bytes.length, text.length);
     int at = (int) (textWritten % text.length);
-    for (int i = 0; i < length; i++) {
-      char c = value.charAt(i);
-      text[at] = (byte) (c <= 0xff ? c : '?');
-      if (++at == text.length) {
-        at = 0;
-      }
-    }
+    int beforeWrap = Math.min(length, text.length - at);
+    System.arraycopy(bytes, 0, text, at, beforeWrap);
+    System.arraycopy(bytes, beforeWrap, text, 0, length - beforeWrap);
     textWritten += length;
     return length;
   }
