@@ -172,6 +172,19 @@ class ProxyProtocolTest {
   }
 
   @Test
+  void a_header_name_that_is_not_a_token_gets_400_as_json_even_one_sluice_itself_sets() throws Exception {
+    // Names Sluice writes are not checked again when it writes them; one that arrives is, whatever it spells.
+    for (String name : List.of("X-Request\"Id", "x-forwarded-for\u0001", "Bad Name")) {
+      String answer = RawHttp.exchange(port, "GET /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine()
+          + name + ": 1\r\n\r\n");
+
+      assertThat(answer).as(name).startsWith("HTTP/1.1 400");
+      assertThat(new JsonObject(bodiesOf(answer).get(0)).getJsonObject("error").getString("code"))
+          .isEqualTo("malformed_request");
+    }
+  }
+
+  @Test
   void a_request_that_is_not_http_gets_400_as_json() throws Exception {
     String answer = RawHttp.exchange(port, "GET /v4/local/hello/echo HTTP/1.1\r\nHost: a\r\n" + node.authLine() + ""
         + "Content-Length: nope\r\n\r\n");

@@ -1,5 +1,10 @@
 package io.sluice.dataplane.proxy;
 
+import static io.sluice.dataplane.proxy.ProxyHeaders.X_FORWARDED_FOR;
+import static io.sluice.dataplane.proxy.ProxyHeaders.X_FORWARDED_HOST;
+import static io.sluice.dataplane.proxy.ProxyHeaders.X_FORWARDED_PROTO;
+import static io.sluice.dataplane.proxy.ProxyHeaders.X_REQUEST_ID;
+
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -49,10 +54,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class Exchange implements ClientWork {
 
-  private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
-  private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
-  private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
-  private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
   private static final AsciiString X_SLUICE_RUN_ID = AsciiString.cached("x-sluice-run-id");
   static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
   private static final AsciiString HTTP = AsciiString.cached("http");

@@ -131,8 +131,8 @@ public final class PublicServer {
             }
             ClientConnection connection = new ClientConnection(loop, false, false);
             ChannelHandler activity = connection.activity();
-            HttpServerCodec codec =
-                new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES);
+            HttpServerCodec codec = new HttpServerCodec(
+                ProxyHeaders.decoder(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES));
             HttpServerUpgradeHandler upgrades = Http2Frontend.upgrades(codec, loop);
             // HTTP/1.1 from the start, so that its timeouts hold from the first byte; a client that opens with the
             // HTTP/2 preface gets HTTP/2's handlers instead.
@@ -168,7 +168,9 @@ public final class PublicServer {
         }
         ClientConnection connection = new ClientConnection(loop, false, true);
         ctx.pipeline().addLast(connection.activity(),
-            new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES), connection);
+            new HttpServerCodec(
+                ProxyHeaders.decoder(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), MAX_CHUNK_BYTES)),
+            connection);
       }
     };
   }

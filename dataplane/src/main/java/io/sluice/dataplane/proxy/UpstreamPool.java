@@ -46,7 +46,9 @@ final class UpstreamPool {
           @Override
           protected void initChannel(Channel channel) {
             channel.pipeline().addLast(
-                new HttpClientCodec(4096, MAX_RESPONSE_HEADER_BYTES, MAX_CHUNK_BYTES),
+                new HttpClientCodec(ProxyHeaders.decoder(4096, MAX_RESPONSE_HEADER_BYTES, MAX_CHUNK_BYTES),
+                    HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
+                    HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE),
                 new UpstreamHandler(UpstreamPool.this, channel));
           }
         });
