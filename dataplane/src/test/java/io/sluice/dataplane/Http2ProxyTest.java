@@ -3,6 +3,7 @@ package io.sluice.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.dataplane.support.H2cEchoServer;
+import io.sluice.dataplane.support.RawHttp;
 import io.sluice.dataplane.support.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -71,6 +72,7 @@ class Http2ProxyTest {
         """));
     node.deployAndAwaitReady(h2cApp("h2echo", 64));
     node.deployAndAwaitReady(h2cApp("h2limited", 4));
+    node.deployAndAwaitReady(echoApp("h1echo", 8, "http1"));
     vertx = Vertx.vertx();
     h2 = vertx.createHttpClient(new HttpClientOptions()
             .setProtocolVersion(HttpVersion.HTTP_2)
@@ -82,6 +84,11 @@ class Http2ProxyTest {
 
   /** An app whose server speaks h2c: `[sluice] protocol = "h2c"`, probed by TCP connect. */
   static Path h2cApp(String name, int concurrency) throws IOException {
+    return echoApp(name, concurrency, "h2c");
+  }
+
+  /** The same server, spoken to in {@code protocol}: it answers HTTP/1.1 as well as h2c. */
+  static Path echoApp(String name, int concurrency, String protocol) throws IOException {
     Path dir = Files.createDirectories(temp.resolve(name));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Files.writeString(dir.resolve("cerebrium.toml"), """
@@ -98,9 +105,9 @@ class Http2ProxyTest {
         replica_concurrency = %d
 
         [sluice]
-        protocol = "h2c"
+        protocol = "%s"
         """.formatted(name, java, System.getProperty("java.class.path"), H2cEchoServer.class.getName(),
-        concurrency));
+        concurrency, protocol));
     return dir;
   }
 
@@ -173,6 +180,19 @@ class Http2ProxyTest {
     assertThat(echo.json().getJsonObject("headers").fieldNames()).noneMatch(name -> name.startsWith("x-http2-"));
     assertThat(trailers.body()).isEqualTo("part one;part two");
     assertThat(trailers.trailers().get("x-trailer")).isEqualTo("yes");
+  }
+
+  @Test
+  void a_replicas_http1_trailers_reach_an_http1_client_after_its_chunked_body() throws Exception {
+    String answer = RawHttp.exchange(node.node().publicPort(), "GET /v4/local/h1echo/trailers HTTP/1.1\r\n"
+        + "Host: a\r\nTE: trailers\r\n" + node.authLine() + "Connection: close\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 200");
+    String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+    assertThat(answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase())
+        .contains("transfer-encoding: chunked");
+    // The last chunk, then the trailer, then the end of the message.
+    assertThat(body).contains("part one").contains("part two").endsWith("0\r\nx-trailer: yes\r\n\r\n");
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.netty.handler.codec.DefaultHeaders.NameValidator;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
 
@@ -30,6 +31,24 @@ final class ProxyHeaders {
   static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory()
       .withNameValidator(ProxyHeaders::validateName);
 
+  /**
+   * Trailers: every body's end carries a map for them, and a body of known length never has any (nor do most chunked
+   * ones), so each starts at the smallest size rather than the 16 buckets of a message's headers.
+   */
+  static final HttpHeadersFactory TRAILERS = new HttpHeadersFactory() {
+    private final HttpHeadersFactory checked = DefaultHttpHeadersFactory.trailersFactory();
+
+    @Override
+    public HttpHeaders newHeaders() {
+      return checked.newEmptyHeaders();
+    }
+
+    @Override
+    public HttpHeaders newEmptyHeaders() {
+      return checked.newEmptyHeaders();
+    }
+  };
+
   private ProxyHeaders() {}
 
   private static void validateName(CharSequence name) {
@@ -41,12 +60,13 @@ final class ProxyHeaders {
     CHECKED.validateName(name);
   }
 
-  /** A decoder's limits, with these header maps. */
+  /** A decoder's limits, with these header and trailer maps. */
   static HttpDecoderConfig decoder(int maxInitialLineBytes, int maxHeaderBytes, int maxChunkBytes) {
     return new HttpDecoderConfig()
         .setMaxInitialLineLength(maxInitialLineBytes)
         .setMaxHeaderSize(maxHeaderBytes)
         .setMaxChunkSize(maxChunkBytes)
-        .setHeadersFactory(HEADERS);
+        .setHeadersFactory(HEADERS)
+        .setTrailersFactory(TRAILERS);
   }
 }
