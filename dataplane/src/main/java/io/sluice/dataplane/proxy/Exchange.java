@@ -740,9 +740,7 @@ final class Exchange implements ClientWork {
     }
     if (responseStarted) {
       if (grpc) {
-        // The answer's headers went out (or go now): trailers still can, and end the call with a status rather than
-        // a reset.
-        writeAnswerHead();
+        // The answer's headers went out: trailers still can, and end the call with a status rather than a reset.
         down.writeAndFlush(GrpcStatus.trailers(GrpcStatus.codeFor(status), code, message));
       } else {
         down.close();
