@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  * the request and then the answer, and account for it exactly once.
  *
  * <p>The request and answer heads are the codecs' own objects, changed in place (hop-by-hop headers out, request id
- * and {@code X-Forwarded-*} in) and written on; body chunks are written on as the same buffers. Back-pressure: a side
+ * and {@code X-Forwarded-*} in) and written on; body chunks are written on as the same buffers, and between HTTP/1.1
+ * sides a head goes with its body's end as one message when both came in one read. Back-pressure: a side
  * that cannot take more stops the other side's reads until it can. A held request's body is not read (beyond what
  * already arrived) until it has a slot. Failures become JSON errors: no slot within the hold time or a full queue 503
  * with {@code Retry-After}, replica unreachable or reset 502, replica silent for the app's timeout 504; once the

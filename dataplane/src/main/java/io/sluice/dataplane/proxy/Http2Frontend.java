@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
@@ -62,8 +61,7 @@ final class Http2Frontend {
       }
       Http2Session session = new Http2Session(loop);
       return new Http2ServerUpgradeCodec(frameCodec(loop.limits()), session, multiplexer(loop, session, false));
-    }, MAX_UPGRADE_REQUEST_BYTES, DefaultHttpHeadersFactory.headersFactory(),
-        DefaultHttpHeadersFactory.trailersFactory(), true) {
+    }, MAX_UPGRADE_REQUEST_BYTES, ProxyHeaders.HEADERS, ProxyHeaders.TRAILERS, true) {
       @Override
       protected boolean shouldHandleUpgradeRequest(HttpRequest request) {
         return bodyFitsAnUpgrade(request);
