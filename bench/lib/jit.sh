@@ -2,11 +2,15 @@
 #
 # A JVM pinned to one core compiles on the core it serves from: while a compiler thread runs, the event loop waits
 # for the CPU in scheduler slices of milliseconds, which is what a p99 sees. On this 2-core machine a node under load
-# still spent 0.5-1 s of every 10 s compiling after a minute, and about 0.1-0.3 s only after two; p99 tracked it. The
-# benchmarks measure a node as it runs in production, for days, not in its first minutes, and they say how long the
-# settling took and what the JIT still spent while they measured, so that a run that never settled shows.
+# still spent 0.5-1 s of every 10 s compiling after a minute, and about 0.1-0.3 s only after two; p99 tracked it.
+# Even 0.1-0.3 s per 10 s shows at 256 connections, where one compiler slice stalls every request in flight: in an
+# interleaved run against nginx after four minutes of load, rounds in which C2 used 0.3-0.45 s of CPU had a p99 of
+# 23-31 ms against nginx's 16-17 ms, and rounds under 0.1 s had nginx's p99 (15-17 ms). The benchmarks measure a node
+# as it runs in production, for days, not in its first minutes, and they say how long the settling took and what the
+# JIT still spent while they measured, so that a run that never settled shows.
 #
-# Needs: SETTLE_MAX (seconds, 0 for none), SETTLE_SLICE (seconds), SETTLE_FRACTION (e.g. 0.02) and a `log` function.
+# Needs: SETTLE_MAX (seconds, 0 for none), SETTLE_SLICE (seconds), SETTLE_FRACTION (e.g. 0.005), SETTLE_CALM (how
+# many calm slices in a row; default 2) and a `log` function.
 
 # jit_seconds PID: the JVM's compile time so far, in seconds (jstat -compiler's Time column).
 jit_seconds() {
@@ -19,12 +23,14 @@ jit_spent() {
 }
 
 # settle_jit NAME PID LOAD: calls `LOAD SECONDS SLICE_NUMBER` (1, 2, ...; the caller varies the load by it) until
-# two slices in a row spent less than SETTLE_FRACTION of their time compiling, or SETTLE_MAX seconds passed. Appends
+# SETTLE_CALM slices in a row spent less than SETTLE_FRACTION of their time compiling, or SETTLE_MAX seconds passed.
+# A caller whose load cycles through several cases sets SETTLE_CALM to their number, so that each case was calm. Appends
 # "NAME settled after N s (...)" or "NAME NOT settled ..." to SETTLED_NOTE.
 SETTLED_NOTE=""
 settle_jit() {
   local name="$1" pid="$2" load="$3" started="$SECONDS" calm=0 slice=0 before spent="-"
-  while [ "$calm" -lt 2 ] && [ $((SECONDS - started)) -lt "$SETTLE_MAX" ]; do
+  local needed="${SETTLE_CALM:-2}"
+  while [ "$calm" -lt "$needed" ] && [ $((SECONDS - started)) -lt "$SETTLE_MAX" ]; do
     slice=$((slice + 1))
     before="$(jit_seconds "$pid")"
     "$load" "$SETTLE_SLICE" "$slice"
@@ -37,12 +43,12 @@ settle_jit() {
     log "settling $name: ${spent}s of JIT in slice $slice (${SETTLE_SLICE}s)"
   done
   local verdict="settled"
-  [ "$calm" -lt 2 ] && verdict="NOT settled"
+  [ "$calm" -lt "$needed" ] && verdict="NOT settled"
   SETTLED_NOTE="${SETTLED_NOTE:+$SETTLED_NOTE; }$name $verdict after $((SECONDS - started)) s (last slice ${spent} s of JIT)"
 }
 
 # The rule, in words, for a report's header.
 settle_rule() {
-  echo "${SETTLE_SLICE}s slices of load until two in a row spent under $(awk -v f="$SETTLE_FRACTION" \
+  echo "${SETTLE_SLICE}s slices of load until ${SETTLE_CALM:-2} in a row spent under $(awk -v f="$SETTLE_FRACTION" \
     'BEGIN {printf "%g", f * 100}') % of their time compiling, at most ${SETTLE_MAX}s"
 }
