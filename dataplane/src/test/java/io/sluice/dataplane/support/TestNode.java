@@ -77,7 +77,7 @@ public final class TestNode implements AutoCloseable {
         .setMaxEventLoopExecuteTime(100).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
         .setWarningExceptionTime(100).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
-    SluiceNode node = SluiceNode.start(local, vertx).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    SluiceNode node = within(SluiceNode.start(local, vertx), "start");
     return new TestNode(node, local.stateDir());
   }
 
@@ -188,6 +188,27 @@ public final class TestNode implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    node.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    within(node.stop(), "stop");
+  }
+
+  /**
+   * Waits a minute for a node to start or stop; past that, prints every thread's stack before failing, since a node
+   * that hangs on a loaded CI machine leaves nothing else to say where.
+   */
+  private static <T> T within(io.vertx.core.Future<T> future, String what) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      StringBuilder dump = new StringBuilder("A node did not " + what + " within 60 s; its threads:\n");
+      for (java.lang.management.ThreadInfo thread : java.lang.management.ManagementFactory.getThreadMXBean()
+          .dumpAllThreads(true, true)) {
+        dump.append('"').append(thread.getThreadName()).append("\" ").append(thread.getThreadState()).append('\n');
+        for (StackTraceElement frame : thread.getStackTrace()) {
+          dump.append("    at ").append(frame).append('\n');
+        }
+      }
+      System.err.println(dump);
+      throw new IllegalStateException("a node did not " + what + " within 60 s (threads printed above)", e);
+    }
   }
 }
