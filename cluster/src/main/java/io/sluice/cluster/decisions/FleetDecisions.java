@@ -117,6 +117,8 @@ public final class FleetDecisions {
   private final String self;
   private final Map<AppId, AppDecision> decisions = new ConcurrentHashMap<>();
   private volatile PlacementState placement = PlacementState.NONE;
+  /** What this node last wrote, by key: the map tells it of its own writes too, and those need no parsing. */
+  private final Map<String, String> written = new ConcurrentHashMap<>();
   private final List<Consumer<AppDecision>> listeners = new CopyOnWriteArrayList<>();
   private final ExecutorService writer;
   private UUID entryListener;
@@ -163,6 +165,7 @@ public final class FleetDecisions {
   }
 
   private void write(String key, String json) {
+    written.put(key, json);
     writer.execute(() -> {
       try {
         map.set(key, json, TTL_SECONDS, TimeUnit.SECONDS);
@@ -187,6 +190,11 @@ public final class FleetDecisions {
   }
 
   private void arrived(String key, String value, boolean tell) {
+    // This node's own write, each tick and app (it names this node as decider or placer, so no other node's is equal):
+    // parsing it cost CPU for nothing and kept the JSON parser compiling minutes into a node's life (see FleetLoad).
+    if (value.equals(written.get(key))) {
+      return;
+    }
     JsonObject json = new JsonObject(value);
     if (key.equals(PLACEMENT_KEY)) {
       PlacementState next = PlacementState.parse(json);
@@ -212,6 +220,7 @@ public final class FleetDecisions {
   }
 
   private void gone(String key) {
+    written.remove(key);
     if (!key.equals(PLACEMENT_KEY)) {
       int slash = key.indexOf('/');
       decisions.remove(new AppId(key.substring(0, slash), key.substring(slash + 1)));
