@@ -117,8 +117,6 @@ public final class FleetDecisions {
   private final String self;
   private final Map<AppId, AppDecision> decisions = new ConcurrentHashMap<>();
   private volatile PlacementState placement = PlacementState.NONE;
-  /** What this node last wrote, by key: the map tells it of its own writes too, and those need no parsing. */
-  private final Map<String, String> written = new ConcurrentHashMap<>();
   private final List<Consumer<AppDecision>> listeners = new CopyOnWriteArrayList<>();
   private final ExecutorService writer;
   private UUID entryListener;
@@ -143,7 +141,7 @@ public final class FleetDecisions {
   public CompletableFuture<Void> start() {
     return CompletableFuture.runAsync(() -> {
       entryListener = map.addEntryListener(
-          new MapChanges((key, json) -> arrived(key, json, true), (key, old) -> gone(key)), true);
+          MapChanges.fromOthers((key, json) -> arrived(key, json, true), (key, old) -> gone(key)), true);
       map.forEach((key, value) -> arrived(key, value, false));
     }, writer);
   }
@@ -165,7 +163,6 @@ public final class FleetDecisions {
   }
 
   private void write(String key, String json) {
-    written.put(key, json);
     writer.execute(() -> {
       try {
         map.set(key, json, TTL_SECONDS, TimeUnit.SECONDS);
@@ -190,11 +187,6 @@ public final class FleetDecisions {
   }
 
   private void arrived(String key, String value, boolean tell) {
-    // This node's own write, each tick and app (it names this node as decider or placer, so no other node's is equal):
-    // parsing it cost CPU for nothing and kept the JSON parser compiling minutes into a node's life (see FleetLoad).
-    if (value.equals(written.get(key))) {
-      return;
-    }
     JsonObject json = new JsonObject(value);
     if (key.equals(PLACEMENT_KEY)) {
       PlacementState next = PlacementState.parse(json);
@@ -220,7 +212,6 @@ public final class FleetDecisions {
   }
 
   private void gone(String key) {
-    written.remove(key);
     if (!key.equals(PLACEMENT_KEY)) {
       int slash = key.indexOf('/');
       decisions.remove(new AppId(key.substring(0, slash), key.substring(slash + 1)));

@@ -89,7 +89,6 @@ public final class FleetLoad {
   private final HazelcastInstance hazelcast;
   private final IMap<String, String> map;
   private final String self;
-  private final String ownKeySuffix;
   private final Map<String, NodeLoad> mirror = new ConcurrentHashMap<>();
   private final List<Consumer<NodeLoad>> listeners = new CopyOnWriteArrayList<>();
   private final ExecutorService writer;
@@ -100,7 +99,6 @@ public final class FleetLoad {
     this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(MAP);
     this.self = hazelcast.getCluster().getLocalMember().getUuid().toString();
-    this.ownKeySuffix = "@" + self;
     this.writer = OrderedWriter.start("load");
   }
 
@@ -112,7 +110,7 @@ public final class FleetLoad {
   public CompletableFuture<Void> start() {
     return CompletableFuture.runAsync(() -> {
       entryListener = map.addEntryListener(
-          new MapChanges(this::arrived, (key, old) -> mirror.remove(key)), true);
+          MapChanges.fromOthers((key, json) -> arrived(json), (key, old) -> mirror.remove(key)), true);
       membershipListener = hazelcast.getCluster().addMembershipListener(
           new MemberLeft(gone -> mirror.values().removeIf(load -> load.node().equals(gone))));
       for (String value : map.values()) {
@@ -154,17 +152,11 @@ public final class FleetLoad {
     return self;
   }
 
-  /**
-   * Another node's publication. The map tells this node of its own too, each tick and app: those are told apart by
-   * their key and never parsed. Parsing them cost CPU for nothing and, called a few times a second, brought the JSON
-   * parser to the JIT's top tier only after minutes: 2.2 s of compiling, the largest share of what a proxy benchmark
-   * node still compiled after six minutes of load, on the core its event loop serves from.
-   */
-  private void arrived(String key, String json) {
-    if (key.endsWith(ownKeySuffix)) {
+  private void arrived(String json) {
+    NodeLoad load = NodeLoad.parse(json);
+    if (load.node().equals(self)) {
       return;
     }
-    NodeLoad load = NodeLoad.parse(json);
     mirror.put(load.key(), load);
     for (Consumer<NodeLoad> listener : listeners) {
       try {

@@ -17,20 +17,38 @@ public final class MapChanges implements EntryAddedListener<String, String>, Ent
 
   private final BiConsumer<String, String> written;
   private final BiConsumer<String, String> gone;
+  private final boolean othersOnly;
 
   public MapChanges(BiConsumer<String, String> written, BiConsumer<String, String> gone) {
+    this(written, gone, false);
+  }
+
+  private MapChanges(BiConsumer<String, String> written, BiConsumer<String, String> gone, boolean othersOnly) {
     this.written = written;
     this.gone = gone;
+    this.othersOnly = othersOnly;
+  }
+
+  /**
+   * Hears only of keys written by other members (the event's member is the one whose call wrote it), and of every key
+   * gone. For a structure that holds its own writes already: Hazelcast tells a member of its own writes too, and
+   * parsing them back each tick cost CPU for nothing and kept the JSON parser compiling (2.2-2.6 s of C2) minutes into
+   * a node's life, on the core its event loop serves from.
+   */
+  public static MapChanges fromOthers(BiConsumer<String, String> written, BiConsumer<String, String> gone) {
+    return new MapChanges(written, gone, true);
   }
 
   @Override
   public void entryAdded(EntryEvent<String, String> event) {
-    written.accept(event.getKey(), event.getValue());
+    if (!othersOnly || !event.getMember().localMember()) {
+      written.accept(event.getKey(), event.getValue());
+    }
   }
 
   @Override
   public void entryUpdated(EntryEvent<String, String> event) {
-    written.accept(event.getKey(), event.getValue());
+    entryAdded(event);
   }
 
   @Override

@@ -19,14 +19,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Real Hazelcast members of one fleet on loopback, configured as a node configures them ({@link Fleet#hazelcastConfig}:
  * TCP/IP join, no multicast), each on a port of its own. Closing it ends every member still running.
  */
-final class LoopbackFleet implements AutoCloseable {
+public final class LoopbackFleet implements AutoCloseable {
 
   private final String name = "fleet-" + UUID.randomUUID();
   private final List<HazelcastInstance> members = new CopyOnWriteArrayList<>();
   private final List<String> addresses = new CopyOnWriteArrayList<>();
 
   /** Starts one more member; it has joined the others when this returns. */
-  HazelcastInstance join() throws IOException {
+  public HazelcastInstance join() throws IOException {
     int port = freePort();
     Config config = Fleet.hazelcastConfig(
         FleetOptions.alone().named(name).joining("127.0.0.1", port, List.copyOf(addresses)));
