@@ -44,10 +44,12 @@ public final class Fleet {
     // a Sluice fleet has: that work ran on the node's cores next to its event loops for nothing. Sluice's metrics are
     // its own (Micrometer).
     config.getMetricsConfig().setEnabled(false);
+    // The public address names the host only: Hazelcast adds the port it did bind, which is a later one when the
+    // fleet port is taken. With the configured port in it, such a node told the fleet a port where it was not.
     NetworkConfig network = config.getNetworkConfig()
         .setPort(options.port())
         .setPortAutoIncrement(true)
-        .setPublicAddress(options.host() + ":" + options.port());
+        .setPublicAddress(options.host());
     network.getInterfaces().setEnabled(true).addInterface(options.host());
     network.getRestApiConfig().setEnabled(false);
     // Accepted runs must survive a node's death: each write waits for its backup (Hazelcast's default, said here).
