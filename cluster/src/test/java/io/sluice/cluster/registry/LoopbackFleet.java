@@ -27,7 +27,14 @@ public final class LoopbackFleet implements AutoCloseable {
 
   /** Starts one more member; it has joined the others when this returns. */
   public HazelcastInstance join() throws IOException {
-    int port = freePort();
+    return joinOn(freePort());
+  }
+
+  /**
+   * Starts one more member on a fleet port of the caller's choosing; the members after it join through the address it
+   * gives the fleet.
+   */
+  public HazelcastInstance joinOn(int port) {
     Config config = Fleet.hazelcastConfig(
         FleetOptions.alone().named(name).joining("127.0.0.1", port, List.copyOf(addresses)));
     // A member that dies without a word is noticed in seconds instead of Hazelcast's default minute.
