@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.sluice.cluster.runs.RunRecord;
 import io.sluice.dataplane.records.RequestRecord;
 import io.sluice.dataplane.routing.AppRoute;
@@ -39,6 +40,11 @@ final class AsyncIntake implements ClientWork {
 
   static final String ASYNC_HEADER = "x-sluice-async";
   static final String WEBHOOK_HEADER = "x-sluice-webhook";
+  /**
+   * Looked for on every request: an AsciiString keeps the case-insensitive hash Netty looks names up by, where a
+   * String's is worked out again at each lookup.
+   */
+  private static final AsciiString ASYNC = AsciiString.cached(ASYNC_HEADER);
   private static final Set<String> NOT_KEPT = Set.of("host", "authorization", "content-length", "expect",
       ASYNC_HEADER, WEBHOOK_HEADER, "x-request-id");
 
@@ -74,7 +80,7 @@ final class AsyncIntake implements ClientWork {
     String uri = request.uri();
     int query = uri.indexOf('?');
     return (query >= 0 && asyncParamAt(uri, query) >= 0)
-        || "true".equalsIgnoreCase(request.headers().get(ASYNC_HEADER));
+        || "true".equalsIgnoreCase(request.headers().get(ASYNC));
   }
 
   @Override

@@ -301,7 +301,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
 
   private void begin(HttpRequest request) {
     headSince = waitingSince;
-    String requestId = request.headers().get(ErrorReply.REQUEST_ID);
+    String requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
     if (requestId == null || !RequestIds.acceptable(requestId)) {
       requestId = RequestIds.next();
     }

@@ -30,18 +30,16 @@ class RecordRingTest {
   }
 
   @Test
-  void a_record_reads_back_as_it_was_written_its_absent_texts_absent_and_what_is_beyond_latin_1_as_question_marks() {
+  void a_record_reads_back_as_it_was_written_latin_1_included_and_its_absent_texts_absent() {
     RecordRing ring = new RecordRing(4, 1 << 20);
-    RequestRecord full = new RequestRecord("id-1", "p", "a", "grpc", "POST", "/v4/p/a/caf\u00e9/\u4e2d", 503, 1, 2, 3,
+    RequestRecord full = new RequestRecord("id-1", "p", "a", "grpc", "POST", "/v4/p/a/caf\u00e9/\u00ff", 503, 1, 2, 3,
         4, 5, "rep", "node", 6, 7, "p/caller", "run-1", "queue_full", "00-abc-def-01", null, "10.0.0.9", null);
     RequestRecord sparse = record(2, 200, "a");
 
     ring.add(full);
     ring.add(sparse);
 
-    assertThat(ring.matching(all(10))).containsExactly(sparse, new RequestRecord("id-1", "p", "a", "grpc", "POST",
-        "/v4/p/a/caf\u00e9/?", 503, 1, 2, 3, 4, 5, "rep", "node", 6, 7, "p/caller", "run-1", "queue_full",
-        "00-abc-def-01", null, "10.0.0.9", null));
+    assertThat(ring.matching(all(10))).containsExactly(sparse, full);
   }
 
   @Test
