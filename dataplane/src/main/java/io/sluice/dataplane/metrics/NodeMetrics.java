@@ -18,9 +18,9 @@ import java.util.UUID;
  * One node's Prometheus registry, and what feeds it: Vert.x's own metrics and the per-app series ({@link AppSeries}),
  * scraped at {@code GET /metrics} on the admin port.
  *
- * <p>Vert.x meters what runs on Vert.x: the admin HTTP server ({@code vertx_http_server_*}), the HTTP clients that
- * probe replicas ({@code vertx_http_client_*}), the worker pools ({@code vertx_pool_*}) and the event bus
- * ({@code vertx_eventbus_*}, once anything uses it). The public port is not a Vert.x HTTP server but a Netty
+ * <p>Vert.x meters what runs on Vert.x: the admin HTTP server ({@code vertx_http_server_*}), the HTTP client that
+ * sends async runs and their webhooks ({@code vertx_http_client_*}), the worker pools ({@code vertx_pool_*}) and the
+ * event bus ({@code vertx_eventbus_*}, once anything uses it). The public port is not a Vert.x HTTP server but a Netty
  * pipeline of Sluice's own ({@code PublicServer}), so {@code vertx_http_server_*} covers the admin port only; the
  * public port's traffic is in the {@code sluice_app_*} series.
  *

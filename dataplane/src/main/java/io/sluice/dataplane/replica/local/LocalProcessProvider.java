@@ -14,8 +14,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.net.NetClientOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -99,11 +97,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
     this.timings = timings;
     this.clock = clock;
     this.mountSecrets = mountSecrets;
-    long timeout = timings.timeout().toMillis();
-    this.probe = new ReplicaProbe(
-        vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setConnectTimeout((int) timeout)),
-        vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) timeout)),
-        timeout);
+    this.probe = new ReplicaProbe(context, timings.timeout().toMillis());
   }
 
   /**
