@@ -96,10 +96,7 @@ final class ReplicaProbe {
         result.tryComplete(false);
         channel.close();
       }, timeoutMillis, TimeUnit.MILLISECONDS);
-      channel.closeFuture().addListener(closed -> {
-        deadline.cancel(false);
-        result.tryComplete(false);
-      });
+      channel.closeFuture().addListener(closed -> deadline.cancel(false));
       channel.pipeline().addLast(new Answer(result));
       DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
       request.headers()
@@ -133,6 +130,16 @@ final class ReplicaProbe {
         result.tryComplete(passed);
         ctx.close();
       }
+    }
+
+    /**
+     * After the decoder has passed on what it had: an answer whose body ends where the connection does (HTTP/1.0, no
+     * length) has been judged by now; any other answer was cut off.
+     */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      result.tryComplete(false);
+      ctx.fireChannelInactive();
     }
 
     @Override

@@ -25,6 +25,7 @@ class ReplicaProbeTest {
   static Vertx vertx;
   static HttpServer replica;
   static NetServer notHttp;
+  static NetServer untilClose;
   static ReplicaProbe probe;
   static final AtomicInteger openConnections = new AtomicInteger();
   static final List<String> connectionHeaders = new CopyOnWriteArrayList<>();
@@ -52,6 +53,13 @@ class ReplicaProbeTest {
     notHttp = vertx.createNetServer()
         .connectHandler(socket -> socket.write("SSH-2.0-OpenSSH_9.2\r\n\r\n"))
         .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    untilClose = vertx.createNetServer()
+        .connectHandler(socket -> socket.handler(request -> {
+          String status = request.toString().startsWith("GET /ok ") ? "200 OK" : "503 Service Unavailable";
+          socket.write("HTTP/1.0 " + status + "\r\nContent-Type: text/plain\r\n\r\nbody until close")
+              .onComplete(written -> socket.close());
+        }))
+        .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     probe = new ReplicaProbe(vertx.getOrCreateContext(), TIMEOUT_MILLIS);
   }
 
@@ -68,6 +76,12 @@ class ReplicaProbeTest {
   void a_2xx_answer_passes_however_long_its_body() throws Exception {
     assertThat(check(replica.actualPort(), "/ok")).isTrue();
     assertThat(check(replica.actualPort(), "/big")).isTrue();
+  }
+
+  @Test
+  void an_answer_whose_body_ends_with_the_connection_is_judged_by_its_status() throws Exception {
+    assertThat(check(untilClose.actualPort(), "/ok")).isTrue();
+    assertThat(check(untilClose.actualPort(), "/unwell")).isFalse();
   }
 
   @Test
