@@ -124,7 +124,10 @@ final class ReplicaProbe {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject message) {
       if (message instanceof HttpResponse response) {
-        passed = response.decoderResult().isSuccess() && response.status().codeClass() == HttpStatusClass.SUCCESS;
+        passed = response.status().codeClass() == HttpStatusClass.SUCCESS;
+      }
+      if (message.decoderResult().isFailure()) {
+        passed = false; // a garbled head or body, as a cut-off body would
       }
       if (message instanceof LastHttpContent) {
         result.tryComplete(passed);

@@ -55,6 +55,11 @@ class ReplicaProbeTest {
         .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     untilClose = vertx.createNetServer()
         .connectHandler(socket -> socket.handler(request -> {
+          if (request.toString().startsWith("GET /garbled ")) {
+            socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-a-size\r\n")
+                .onComplete(written -> socket.close());
+            return;
+          }
           String status = request.toString().startsWith("GET /ok ") ? "200 OK" : "503 Service Unavailable";
           socket.write("HTTP/1.0 " + status + "\r\nContent-Type: text/plain\r\n\r\nbody until close")
               .onComplete(written -> socket.close());
@@ -82,6 +87,11 @@ class ReplicaProbeTest {
   void an_answer_whose_body_ends_with_the_connection_is_judged_by_its_status() throws Exception {
     assertThat(check(untilClose.actualPort(), "/ok")).isTrue();
     assertThat(check(untilClose.actualPort(), "/unwell")).isFalse();
+  }
+
+  @Test
+  void a_2xx_head_with_a_garbled_body_fails() throws Exception {
+    assertThat(check(untilClose.actualPort(), "/garbled")).isFalse();
   }
 
   @Test
