@@ -36,6 +36,11 @@ def difference(a, b):
     return f"{a - b:+,.0f} µs"
 
 
+def paired(a_rounds, b_rounds):
+    """The runs of two targets in the rounds both have, as (a, b) pairs."""
+    return [(a_rounds[k], b_rounds[k]) for k in sorted(a_rounds) if k in b_rounds]
+
+
 def read_runs(path):
     runs = collections.defaultdict(dict)  # (body, conns, target) -> round -> row
     with open(path) as f:
@@ -129,7 +134,7 @@ def main():
                     ratio(sl["p99"], ng["p99"]), ratio(sl["p999"], ng["p999"]), ratio(sl["add50"], ng["add50"]),
                     ratio(sl["add99"], ng["add99"]), ratio(sl["cpu"], ng["cpu"]), "",
                     ratio(sl["cpu_req"], ng["cpu_req"]), "", "", ""]) + " |")
-                goals.append((body, c, sl, ng))
+                goals.append((body, c, sl, ng, paired(runs[body, c, "sluice"], runs[body, c, "nginx"])))
             if "sluice" in stats and "sluice-norec" in stats:
                 on, off = stats["sluice"], stats["sluice-norec"]
                 out.append("| " + " | ".join([
@@ -147,14 +152,25 @@ def main():
 
     out.append("## Goals")
     out.append("")
-    out.append("| body | conns | throughput Sluice ≥ nginx | added p99 Sluice ≤ nginx | Sluice added p50 |")
-    out.append("|---|---:|---|---|---:|")
-    for body, c, sl, ng in goals:
+    out.append("The verdicts compare the medians above. *Rounds* pairs Sluice's and nginx's runs of the same round "
+               "(back to back, so under the same noise): in how many rounds Sluice did at least as well, and the "
+               "median and range of Sluice's requests/s over nginx's per round. A verdict that the rounds split on "
+               "is within this machine's noise.")
+    out.append("")
+    out.append("| body | conns | throughput Sluice ≥ nginx | rounds | req/s per round | added p99 Sluice ≤ nginx | "
+               "rounds | Sluice added p50 |")
+    out.append("|---|---:|---|---:|---:|---|---:|---:|")
+    for body, c, sl, ng, pairs in goals:
         thr = "yes" if sl["rps"] >= ng["rps"] else "NO"
         p99 = "yes" if sl["add99"] <= ng["add99"] else "NO"
-        out.append(f"| {body} | {c} | {thr} ({ratio(sl['rps'], ng['rps'])}) | {p99} ({fmt(sl['add99'])} vs "
-                   f"{fmt(ng['add99'])} µs) | {fmt(sl['add50'])} µs |")
-    low = [(b, c, sl) for b, c, sl, _ in goals if c == min(conns)]
+        per_round = [a["rps"] / b["rps"] for a, b in pairs if b["rps"]]
+        spread = (f"{median(per_round):.2f}x ({min(per_round):.2f}–{max(per_round):.2f})" if per_round else "-")
+        faster = sum(1 for a, b in pairs if a["rps"] >= b["rps"])
+        tighter = sum(1 for a, b in pairs if a["p99"] <= b["p99"])
+        out.append(f"| {body} | {c} | {thr} ({ratio(sl['rps'], ng['rps'])}) | {faster} of {len(pairs)} | {spread} | "
+                   f"{p99} ({fmt(sl['add99'])} vs {fmt(ng['add99'])} µs) | {tighter} of {len(pairs)} | "
+                   f"{fmt(sl['add50'])} µs |")
+    low = [(b, c, sl) for b, c, sl, _, _ in goals if c == min(conns)]
     for body, c, sl in low:
         verdict = "yes" if sl["add50"] is not None and sl["add50"] < 100 else "NO"
         out.append("")
