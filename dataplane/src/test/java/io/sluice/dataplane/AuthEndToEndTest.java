@@ -209,8 +209,9 @@ class AuthEndToEndTest {
   @Test
   void keys_are_kept_as_salted_hashes_only_and_listed_without_their_secret() throws Exception {
     String key = node.createKey("p2");
-    String secret = key.substring(key.lastIndexOf('_') + 1);
+    // sk_{16-char id}_{secret}: the secret is base64url, so it may hold '_' itself.
     String id = key.substring(3, 19);
+    String secret = key.substring(20);
     Path stored;
     try (var files = Files.list(node.stateDir().resolve("fleet/credentials"))) {
       stored = files.filter(file -> readQuietly(file).contains(id)).findFirst().orElseThrow();

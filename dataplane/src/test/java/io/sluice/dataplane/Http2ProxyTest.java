@@ -9,9 +9,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -228,6 +230,31 @@ class Http2ProxyTest {
 
     assertThat(missing.status()).isEqualTo(404);
     assertThat(missing.json().getJsonObject("error").getString("code")).isEqualTo("app_not_found");
+  }
+
+  @Test
+  void an_error_larger_than_the_clients_stream_window_arrives_whole() throws Exception {
+    // The client lets 16 bytes at a time into a stream: the JSON error waits behind flow control, and the stream
+    // must not be closed (reset) before all of it has gone out.
+    HttpClient narrow = vertx.createHttpClient(new HttpClientOptions()
+            .setProtocolVersion(HttpVersion.HTTP_2)
+            .setHttp2ClearTextUpgrade(false)
+            .setInitialSettings(new Http2Settings().setInitialWindowSize(16))
+            .setDefaultHost("127.0.0.1")
+            .setDefaultPort(node.node().publicPort()),
+        new PoolOptions().setHttp2MaxSize(1));
+    try {
+      Answer missing = await(narrow.request(new RequestOptions().setMethod(HttpMethod.GET)
+              .setURI("/v4/local/no-such-app/x").putHeader("authorization", "Bearer " + node.apiKey()))
+          .compose(HttpClientRequest::send)
+          .compose(response -> response.body().map(bytes -> answer(response, bytes.toString()))));
+
+      assertThat(missing.status()).isEqualTo(404);
+      assertThat(missing.body().length()).isGreaterThan(16);
+      assertThat(missing.json().getJsonObject("error").getString("code")).isEqualTo("app_not_found");
+    } finally {
+      narrow.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test

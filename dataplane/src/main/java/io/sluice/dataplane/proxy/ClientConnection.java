@@ -488,8 +488,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Pro
     waitingFor = WAITING_FOR_NOTHING;
     queuedRelease();
     if (stream) {
-      channel.writeAndFlush(response);
-      endStream();
+      // Ended once the answer is out: an HTTP/2 stream closed while its answer still waits behind flow control is
+      // reset, and the client gets the head without the body.
+      channel.writeAndFlush(response).addListener(written -> endStream());
       return;
     }
     channel.writeAndFlush(response).addListener((ChannelFutureListener) written -> {
