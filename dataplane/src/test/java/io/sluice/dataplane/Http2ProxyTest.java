@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
@@ -76,9 +75,15 @@ class Http2ProxyTest {
     node.deployAndAwaitReady(h2cApp("h2limited", 4));
     node.deployAndAwaitReady(echoApp("h1echo", 8, "http1"));
     vertx = Vertx.vertx();
-    h2 = vertx.createHttpClient(new HttpClientOptions()
+    h2 = h2Client(new Http2Settings());
+  }
+
+  /** An HTTP/2 client with prior knowledge, one connection, sending {@code settings}. */
+  static HttpClient h2Client(Http2Settings settings) {
+    return vertx.createHttpClient(new HttpClientOptions()
             .setProtocolVersion(HttpVersion.HTTP_2)
             .setHttp2ClearTextUpgrade(false)
+            .setInitialSettings(settings)
             .setDefaultHost("127.0.0.1")
             .setDefaultPort(node.node().publicPort()),
         new PoolOptions().setHttp2MaxSize(1));
@@ -129,7 +134,11 @@ class Http2ProxyTest {
   }
 
   static Future<Answer> call(HttpMethod method, String path, String body) {
-    return h2.request(new RequestOptions().setMethod(method).setURI(path)
+    return call(h2, method, path, body);
+  }
+
+  static Future<Answer> call(HttpClient client, HttpMethod method, String path, String body) {
+    return client.request(new RequestOptions().setMethod(method).setURI(path)
             .putHeader("authorization", "Bearer " + node.apiKey()))
         .compose(request -> body == null ? request.send() : request.send(body))
         .compose(response -> response.body().map(bytes -> answer(response, bytes.toString())));
@@ -236,18 +245,9 @@ class Http2ProxyTest {
   void an_error_larger_than_the_clients_stream_window_arrives_whole() throws Exception {
     // The client lets 16 bytes at a time into a stream: the JSON error waits behind flow control, and the stream
     // must not be closed (reset) before all of it has gone out.
-    HttpClient narrow = vertx.createHttpClient(new HttpClientOptions()
-            .setProtocolVersion(HttpVersion.HTTP_2)
-            .setHttp2ClearTextUpgrade(false)
-            .setInitialSettings(new Http2Settings().setInitialWindowSize(16))
-            .setDefaultHost("127.0.0.1")
-            .setDefaultPort(node.node().publicPort()),
-        new PoolOptions().setHttp2MaxSize(1));
+    HttpClient narrow = h2Client(new Http2Settings().setInitialWindowSize(16));
     try {
-      Answer missing = await(narrow.request(new RequestOptions().setMethod(HttpMethod.GET)
-              .setURI("/v4/local/no-such-app/x").putHeader("authorization", "Bearer " + node.apiKey()))
-          .compose(HttpClientRequest::send)
-          .compose(response -> response.body().map(bytes -> answer(response, bytes.toString()))));
+      Answer missing = await(call(narrow, HttpMethod.GET, "/v4/local/no-such-app/x", null));
 
       assertThat(missing.status()).isEqualTo(404);
       assertThat(missing.body().length()).isGreaterThan(16);
