@@ -28,9 +28,13 @@ FROM eclipse-temurin:17-jre
 RUN useradd --uid 10001 --user-group --home-dir /var/lib/sluice --create-home --shell /usr/sbin/nologin sluice \
     && mkdir -p /opt/sluice /etc/sluice
 COPY --from=build /src/dataplane/target/sluice.jar /opt/sluice/sluice.jar
+COPY bin/jvm.options /opt/sluice/jvm.options
 USER 10001:10001
 WORKDIR /var/lib/sluice
 EXPOSE 8080 9090 9091 5701 5801
-# The heap follows the container's memory limit; an out-of-memory node exits and is restarted rather than limping.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75.0", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/sluice/sluice.jar"]
+# The options every node runs with (bin/jvm.options: the JIT yields the CPU to the event loops; as this user, the JVM
+# warns at start that it may lack permission to change priorities: it only lacks it to raise them). The heap follows
+# the container's memory limit; an out-of-memory node exits and is restarted rather than limping.
+ENTRYPOINT ["java", "@/opt/sluice/jvm.options", "-XX:MaxRAMPercentage=75.0", "-XX:+ExitOnOutOfMemoryError", \
+            "-jar", "/opt/sluice/sluice.jar"]
 CMD ["up", "--host=0.0.0.0", "--admin-host=0.0.0.0", "--state=/var/lib/sluice"]

@@ -608,7 +608,8 @@ public final class StepToDecision {
       int adminPort = freePort();
       int fleetPort = freePort();
       String java = ProcessHandle.current().info().command().orElse("java");
-      List<String> command = new ArrayList<>(List.of("setsid", java, "-jar", options.jar().toString(), "up",
+      List<String> command = new ArrayList<>(List.of("setsid", java,
+          "@" + options.repo().resolve("bin/jvm.options"), "-jar", options.jar().toString(), "up",
           "--host", "127.0.0.1", "--port", String.valueOf(publicPort), "--admin-port", String.valueOf(adminPort),
           "--state", state.toString(), "--fleet-name", fleetName, "--fleet-port", String.valueOf(fleetPort),
           "--policy", "knative"));
@@ -926,7 +927,8 @@ public final class StepToDecision {
     out.append("""
         The app: the example server (`examples/hello/main.py`) as a Truss app, `predict_concurrency` 4,
         `concurrency_target` 2 at 100 %%, `autoscaling_window` 10 s (panic window 1 s), replicas 1 to 8, policy
-        `knative`. Each round starts a fresh fleet (each node `java -jar sluice.jar up` in its own JVM), runs 1 client
+        `knative`. Each round starts a fresh fleet (each node `java @bin/jvm.options -jar sluice.jar up` in its own
+        JVM), runs 1 client
         looping `GET /v4/local/busy/predict?latency_ms=300` on the first node for %d s, then steps to %d clients
         spread evenly over the nodes. Times are from the step: to the decider node's merged stable concurrency (its
         metrics API, polled every 50 ms) first above the target of 2 per replica, i.e. the load seen, whatever the

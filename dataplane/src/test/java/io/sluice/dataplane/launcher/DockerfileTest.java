@@ -117,6 +117,20 @@ class DockerfileTest {
   }
 
   @Test
+  void the_image_runs_the_jvm_with_the_options_file_that_bin_sluice_uses() throws Exception {
+    String options = "bin/jvm.options";
+    assertThat(Files.readString(ROOT.resolve("bin/sluice"))).contains("java @\"$ROOT/" + options + "\"");
+
+    String[] copy = of("final", "COPY").stream().map(Instruction::arguments)
+        .filter(arguments -> arguments.startsWith(options + " ")).findFirst()
+        .orElseThrow(() -> new AssertionError("the final stage copies " + options)).split("\\s+");
+    List<String> entrypoint = List.of(execForm(of("final", "ENTRYPOINT").get(0)));
+    assertThat(entrypoint).contains("@" + copy[1]);
+    assertThat(entrypoint.indexOf("@" + copy[1])).as("before -jar, so that it is read as JVM options")
+        .isLessThan(entrypoint.indexOf("-jar"));
+  }
+
+  @Test
   void the_image_runs_as_the_non_root_user_the_deployment_asks_for() throws Exception {
     List<Instruction> users = of("final", "USER");
     assertThat(users).isNotEmpty();
