@@ -7,6 +7,7 @@ Environment:
   PORT                 port to listen on (else --port, else 8000); Sluice sets it for every replica
   WARMUP_SECONDS       seconds before /ready says 200 (default 2)
   PREDICT_LATENCY_MS   milliseconds /predict takes (default 0; ?latency_ms= overrides per request)
+  KEEP_ALIVE_SECONDS   close a keep-alive connection idle this long, as uvicorn does after 5 s (default: never)
   SLUICE_REPLICA       the replica's name, echoed in answers
   SLUICE_URL, SLUICE_TOKEN   where this replica reaches other apps of its project, and its credential (/call)
 """
@@ -31,6 +32,7 @@ STARTED = time.monotonic()
 WARMUP = float(os.environ.get("WARMUP_SECONDS", "2"))
 LATENCY_MS = float(os.environ.get("PREDICT_LATENCY_MS", "0"))
 REPLICA = os.environ.get("SLUICE_REPLICA", "local")
+KEEP_ALIVE = float(os.environ["KEEP_ALIVE_SECONDS"]) if os.environ.get("KEEP_ALIVE_SECONDS") else None
 SECRETS_DIR = "/secrets" if os.path.isdir("/secrets") and os.listdir("/secrets") else os.environ.get(
     "SLUICE_SECRETS_DIR", "/secrets")
 
@@ -68,6 +70,8 @@ class Handler(BaseHTTPRequestHandler):
     # The head and the body of an answer are two writes; with Nagle's algorithm the second waits for the client's
     # delayed ACK of the first, 40 ms on Linux, on every keep-alive request.
     disable_nagle_algorithm = True
+    # Waiting longer than this for a request (or any read) ends the connection: the server's keep-alive timeout.
+    timeout = KEEP_ALIVE
 
     def log_message(self, fmt, *args):
         if self.path not in ("/health", "/ready"):  # probes every second would drown the log
@@ -203,7 +207,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {
                 "method": self.command, "path": url.path, "query": url.query,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
-                "body": body.decode("utf-8", "replace"), "replica": REPLICA})
+                "body": body.decode("utf-8", "replace"), "replica": REPLICA,
+                "client_port": self.client_address[1]})
         if url.path == "/stream":
             # ?pad=N makes each part N bytes longer (dots before its newline), for large answers.
             pad = int(query.get("pad", ["0"])[0])

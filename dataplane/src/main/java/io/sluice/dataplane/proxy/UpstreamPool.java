@@ -11,7 +11,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -19,20 +19,66 @@ import java.util.Map;
  * locks, and a request and its upstream connection never change threads.
  *
  * <p>The most recently used connection goes out first: it is the least likely to have been closed by the replica.
- * A connection idle longer than {@link #MAX_IDLE_NANOS} is closed instead of reused, below the 5 s keep-alive that
- * uvicorn (FastAPI's server) and many others default to, so that Sluice does not send a request on a connection the
- * replica is closing at that moment.
+ * One idle longer than its replica's {@link IdleLimit} stays unused, so that Sluice does not send a request on a
+ * connection the replica is closing at that moment; the oldest idle connection is what shows how long the replica keeps
+ * them. A connection idle for {@link #MAX_IDLE_NANOS} is closed, as nginx closes its upstream connections after 60 s.
  */
 final class UpstreamPool {
 
-  static final long MAX_IDLE_NANOS = 4_000_000_000L;
+  static final long MAX_IDLE_NANOS = 60_000_000_000L;
   private static final int MAX_IDLE_PER_REPLICA = 512;
+  /** Replicas whose connections and limits are kept; the one used least recently goes first beyond this. */
+  private static final int MAX_REPLICAS = 1024;
   private static final int MAX_RESPONSE_HEADER_BYTES = 65_536;
   private static final int MAX_CHUNK_BYTES = 65_536;
 
   private final Bootstrap bootstrap;
   private final Http2Upstreams http2;
-  private final Map<InetSocketAddress, ArrayDeque<UpstreamHandler>> idle = new HashMap<>();
+  private final Map<InetSocketAddress, Idle> idle = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<InetSocketAddress, Idle> eldest) {
+      if (size() <= MAX_REPLICAS) {
+        return false;
+      }
+      eldest.getValue().closeAll();
+      return true;
+    }
+  };
+
+  /** One replica's idle connections, the most recently used first, and how long they may be used. */
+  private static final class Idle {
+    final ArrayDeque<UpstreamHandler> handlers = new ArrayDeque<>();
+    final IdleLimit limit = new IdleLimit();
+
+    /** The most recently used connection if the limit allows it; first learns from, or closes, the oldest. */
+    UpstreamHandler take(long now) {
+      for (UpstreamHandler oldest; (oldest = handlers.peekLast()) != null; handlers.pollLast()) {
+        long idleNanos = now - oldest.idleSinceNanos();
+        if (!oldest.channel().isActive()) {
+          limit.closedByReplica(idleNanos);
+        } else if (idleNanos < MAX_IDLE_NANOS) {
+          limit.seenOpen(idleNanos);
+          break;
+        } else {
+          oldest.channel().close();
+        }
+      }
+      for (UpstreamHandler newest; (newest = handlers.peekFirst()) != null; handlers.pollFirst()) {
+        long idleNanos = now - newest.idleSinceNanos();
+        if (newest.channel().isActive()) {
+          return limit.allows(idleNanos) ? handlers.pollFirst() : null;
+        }
+        limit.closedByReplica(idleNanos);
+      }
+      return null;
+    }
+
+    void closeAll() {
+      for (UpstreamHandler handler; (handler = handlers.pollFirst()) != null; ) {
+        handler.channel().close();
+      }
+    }
+  }
 
   UpstreamPool(EventLoop loop, ChannelFactory<? extends Channel> channels, int connectTimeoutMillis) {
     Bootstrap base = new Bootstrap()
@@ -56,19 +102,13 @@ final class UpstreamPool {
 
   /** Hands {@code exchange} a connection to {@code address}: an idle one at once, else a new one when it connects. */
   void acquire(InetSocketAddress address, Exchange exchange) {
-    ArrayDeque<UpstreamHandler> handlers = idle.get(address);
-    if (handlers != null) {
-      long now = System.nanoTime();
-      for (UpstreamHandler handler; (handler = handlers.pollFirst()) != null; ) {
-        Channel channel = handler.channel();
-        if (channel.isActive() && now - handler.idleSinceNanos() < MAX_IDLE_NANOS) {
-          exchange.upstreamReady(channel, handler, true);
-          return;
-        }
-        channel.close();
-      }
+    Idle connections = idle.get(address);
+    UpstreamHandler handler = connections == null ? null : connections.take(System.nanoTime());
+    if (handler != null) {
+      exchange.upstreamReady(handler.channel(), handler, true);
+    } else {
+      connect(address, exchange);
     }
-    connect(address, exchange);
   }
 
   /** A new connection, never a pooled one: for the one retry after a pooled connection turned out to be closed. */
@@ -102,22 +142,18 @@ final class UpstreamPool {
       return;
     }
     handler.idleSince(System.nanoTime());
-    ArrayDeque<UpstreamHandler> handlers = idle.computeIfAbsent(handler.address(), a -> new ArrayDeque<>());
+    ArrayDeque<UpstreamHandler> handlers = idle.computeIfAbsent(handler.address(), a -> new Idle()).handlers;
     if (handlers.size() >= MAX_IDLE_PER_REPLICA) {
-      channel.close();
-      return;
+      handlers.pollLast().channel().close();
     }
     handlers.addFirst(handler);
   }
 
-  /** An idle connection was closed by the replica. */
+  /** An idle connection closed: the replica closed it, or it failed; not one the pool took out and closed itself. */
   void forget(UpstreamHandler handler) {
-    ArrayDeque<UpstreamHandler> handlers = idle.get(handler.address());
-    if (handlers != null) {
-      handlers.remove(handler);
-      if (handlers.isEmpty()) {
-        idle.remove(handler.address());
-      }
+    Idle connections = idle.get(handler.address());
+    if (connections != null && connections.handlers.remove(handler)) {
+      connections.limit.closedByReplica(System.nanoTime() - handler.idleSinceNanos());
     }
   }
 }
