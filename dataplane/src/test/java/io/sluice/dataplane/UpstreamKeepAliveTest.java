@@ -2,6 +2,7 @@ package io.sluice.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.dataplane.support.Configs;
 import io.sluice.dataplane.support.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -36,26 +37,12 @@ class UpstreamKeepAliveTest {
     node.close();
   }
 
-  /** The example server, closing connections idle for {@code keepAliveSeconds} (empty: never). */
+  /**
+   * The example server, closing connections idle for {@code keepAliveSeconds} (empty: never). The line goes into the
+   * environment variables, the config's last table.
+   */
   static String app(String name, String keepAliveSeconds) {
-    return """
-        [cerebrium.deployment]
-        name = "%s"
-
-        [cerebrium.runtime.custom]
-        port = 5000
-        entrypoint = ["python3", "main.py", "--host", "127.0.0.1", "--port", "5000"]
-        healthcheck_endpoint = "/health"
-        readycheck_endpoint = "/ready"
-
-        [cerebrium.scaling]
-        min_replicas = 1
-        max_replicas = 1
-
-        [cerebrium.environment_variables]
-        WARMUP_SECONDS = "0"
-        KEEP_ALIVE_SECONDS = "%s"
-        """.formatted(name, keepAliveSeconds);
+    return Configs.cerebrium(name, 1, 0, "KEEP_ALIVE_SECONDS = \"" + keepAliveSeconds + "\"\n");
   }
 
   /** Posts a body to the app's echo route; the port of the node's connection the replica saw it on. */
