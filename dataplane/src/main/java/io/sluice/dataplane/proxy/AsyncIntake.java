@@ -161,7 +161,7 @@ final class AsyncIntake implements ClientWork {
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
         .set(HttpHeaderNames.LOCATION, status)
-        .set(ErrorReply.REQUEST_ID, requestId);
+        .set(ProxyHeaders.X_REQUEST_ID, requestId);
     end(response);
   }
 

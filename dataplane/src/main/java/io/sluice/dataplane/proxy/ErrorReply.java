@@ -20,7 +20,6 @@ import io.vertx.core.json.JsonObject;
  */
 public final class ErrorReply {
 
-  public static final String REQUEST_ID = "X-Request-Id";
   /** Names the error on Sluice's own answers, so that a client can tell them from its app's: the body's code. */
   public static final String SLUICE_ERROR = "X-Sluice-Error";
 
@@ -50,7 +49,7 @@ public final class ErrorReply {
       }
       response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
       if (requestId != null) {
-        response.putHeader(REQUEST_ID, requestId);
+        response.putHeader(ProxyHeaders.X_REQUEST_ID, requestId);
       }
       if (retryAfterSeconds > 0) {
         response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
@@ -71,7 +70,7 @@ public final class ErrorReply {
     headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     headers.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
     if (requestId != null) {
-      headers.set(REQUEST_ID, requestId);
+      headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
     }
     headers.set(SLUICE_ERROR, code);
     if (retryAfterSeconds > 0) {

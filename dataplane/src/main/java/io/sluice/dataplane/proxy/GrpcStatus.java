@@ -72,7 +72,7 @@ final class GrpcStatus {
     headers.set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC);
     status(headers, codeFor(httpStatus), code, message);
     if (requestId != null) {
-      headers.set(ErrorReply.REQUEST_ID, requestId);
+      headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
     }
     if (retryAfterSeconds > 0) {
       headers.setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);

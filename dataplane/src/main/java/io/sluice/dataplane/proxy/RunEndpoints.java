@@ -99,7 +99,7 @@ final class RunEndpoints implements ClientWork {
         Unpooled.wrappedBuffer(bytes));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
-        .set(ErrorReply.REQUEST_ID, requestId);
+        .set(ProxyHeaders.X_REQUEST_ID, requestId);
     return response;
   }
 
@@ -114,7 +114,7 @@ final class RunEndpoints implements ClientWork {
     }
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
         .set("x-sluice-run-id", run.id())
-        .set(ErrorReply.REQUEST_ID, requestId);
+        .set(ProxyHeaders.X_REQUEST_ID, requestId);
     return response;
   }
 
