@@ -11,7 +11,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -27,23 +27,14 @@ final class UpstreamPool {
 
   static final long MAX_IDLE_NANOS = 60_000_000_000L;
   private static final int MAX_IDLE_PER_REPLICA = 512;
-  /** Replicas whose connections and limits are kept; the one used least recently goes first beyond this. */
+  /** Replicas whose limits are kept; beyond this, those with no idle connection left are forgotten. */
   private static final int MAX_REPLICAS = 1024;
   private static final int MAX_RESPONSE_HEADER_BYTES = 65_536;
   private static final int MAX_CHUNK_BYTES = 65_536;
 
   private final Bootstrap bootstrap;
   private final Http2Upstreams http2;
-  private final Map<InetSocketAddress, Idle> idle = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<InetSocketAddress, Idle> eldest) {
-      if (size() <= MAX_REPLICAS) {
-        return false;
-      }
-      eldest.getValue().closeAll();
-      return true;
-    }
-  };
+  private final Map<InetSocketAddress, Idle> idle = new HashMap<>();
 
   /** One replica's idle connections, the most recently used first, and how long they may be used. */
   private static final class Idle {
@@ -71,12 +62,6 @@ final class UpstreamPool {
         limit.closedByReplica(idleNanos);
       }
       return null;
-    }
-
-    void closeAll() {
-      for (UpstreamHandler handler; (handler = handlers.pollFirst()) != null; ) {
-        handler.channel().close();
-      }
     }
   }
 
@@ -142,7 +127,15 @@ final class UpstreamPool {
       return;
     }
     handler.idleSince(System.nanoTime());
-    ArrayDeque<UpstreamHandler> handlers = idle.computeIfAbsent(handler.address(), a -> new Idle()).handlers;
+    Idle connections = idle.get(handler.address());
+    if (connections == null) {
+      if (idle.size() >= MAX_REPLICAS) {
+        idle.values().removeIf(replica -> replica.handlers.isEmpty());
+      }
+      connections = new Idle();
+      idle.put(handler.address(), connections);
+    }
+    ArrayDeque<UpstreamHandler> handlers = connections.handlers;
     if (handlers.size() >= MAX_IDLE_PER_REPLICA) {
       handlers.pollLast().channel().close();
     }
