@@ -8,14 +8,14 @@
 # 23-31 ms against nginx's 16-17 ms, and rounds under 0.1 s had nginx's p99 (15-17 ms). The benchmarks measure a node
 # as it runs in production, for days, not in its first minutes, and they say how long the settling took and what the
 # JIT still spent while they measured, so that a run that never settled shows. (Those figures are from before
-# bin/jvm.options put the compiler threads at nice 19, where they take what the loop leaves idle: code still waiting
-# for its compiler is slower, so the settling is still needed.)
+# bin/jvm.options put the compiler threads at nice 10, where they take what the loop leaves idle and about a tenth of
+# a busy core: code still waiting for its compiler is slower, so the settling is still needed.)
 #
 # Needs: SETTLE_MAX (seconds, 0 for none), SETTLE_SLICE (seconds), SETTLE_FRACTION (e.g. 0.005), SETTLE_CALM (how
 # many calm slices in a row; default 2) and a `log` function.
 
 # jit_seconds PID: the CPU time the JVM's compiler threads used so far, in seconds. Not jstat -compiler's Time: that
-# counts a compilation's wall time, which grows while a compiler thread at nice 19 (bin/jvm.options) waits for the
+# counts a compilation's wall time, which grows while a compiler thread at nice 10 (bin/jvm.options) waits for the
 # CPU, not what the compiler took from the event loop. A compiler thread the JVM ends takes its CPU time along; the
 # first C1 and the first C2 thread live as long as the JVM, and a JVM pinned to one core has no others.
 jit_seconds() {
