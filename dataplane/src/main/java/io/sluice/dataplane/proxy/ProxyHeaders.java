@@ -31,21 +31,16 @@ final class ProxyHeaders {
   static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory()
       .withNameValidator(ProxyHeaders::validateName);
 
-  /**
-   * Trailers: every body's end carries a map for them, and a body of known length never has any (nor do most chunked
-   * ones), so each starts at the smallest size rather than the 16 buckets of a message's headers.
-   */
+  /** Trailers: every body's end carries a map for them and almost none gets any, so each is made when first written. */
   static final HttpHeadersFactory TRAILERS = new HttpHeadersFactory() {
-    private final HttpHeadersFactory checked = DefaultHttpHeadersFactory.trailersFactory();
-
     @Override
     public HttpHeaders newHeaders() {
-      return checked.newEmptyHeaders();
+      return new LazyTrailers();
     }
 
     @Override
     public HttpHeaders newEmptyHeaders() {
-      return checked.newEmptyHeaders();
+      return new LazyTrailers();
     }
   };
 
