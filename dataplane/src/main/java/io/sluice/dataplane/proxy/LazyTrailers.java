@@ -13,7 +13,9 @@ import java.util.Set;
  * The trailers of one body's end, a map only once something is put in it. The HTTP/1.1 decoders give every body that
  * ends (a request's or an answer's, with a length or chunked) a trailer map, and almost none gets a trailer: the empty
  * maps were 7 % of the bytes a node allocated per proxied request. Until the first write this reads as empty; from then
- * on it is the checked map Netty would have made.
+ * on it is the checked map Netty would have made. Besides what {@link HttpHeaders} leaves abstract, only
+ * {@link #copy()} (which keeps the trailer checks) and the reads by {@link CharSequence} (no String made while empty)
+ * are overridden; the rest of {@link HttpHeaders} goes through these.
  */
 final class LazyTrailers extends HttpHeaders {
 
@@ -78,11 +80,6 @@ final class LazyTrailers extends HttpHeaders {
   }
 
   @Override
-  public List<String> getAll(CharSequence name) {
-    return read().getAll(name);
-  }
-
-  @Override
   public List<Entry<String, String>> entries() {
     return read().entries();
   }
@@ -95,16 +92,6 @@ final class LazyTrailers extends HttpHeaders {
   @Override
   public boolean contains(CharSequence name) {
     return read().contains(name);
-  }
-
-  @Override
-  public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
-    return read().contains(name, value, ignoreCase);
-  }
-
-  @Override
-  public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
-    return read().containsValue(name, value, ignoreCase);
   }
 
   @Override
@@ -139,19 +126,7 @@ final class LazyTrailers extends HttpHeaders {
   }
 
   @Override
-  public HttpHeaders add(CharSequence name, Object value) {
-    write().add(name, value);
-    return this;
-  }
-
-  @Override
   public HttpHeaders add(String name, Iterable<?> values) {
-    write().add(name, values);
-    return this;
-  }
-
-  @Override
-  public HttpHeaders add(CharSequence name, Iterable<?> values) {
     write().add(name, values);
     return this;
   }
@@ -175,19 +150,7 @@ final class LazyTrailers extends HttpHeaders {
   }
 
   @Override
-  public HttpHeaders set(CharSequence name, Object value) {
-    write().set(name, value);
-    return this;
-  }
-
-  @Override
   public HttpHeaders set(String name, Iterable<?> values) {
-    write().set(name, values);
-    return this;
-  }
-
-  @Override
-  public HttpHeaders set(CharSequence name, Iterable<?> values) {
     write().set(name, values);
     return this;
   }
@@ -206,14 +169,6 @@ final class LazyTrailers extends HttpHeaders {
 
   @Override
   public HttpHeaders remove(String name) {
-    if (map != null) {
-      map.remove(name);
-    }
-    return this;
-  }
-
-  @Override
-  public HttpHeaders remove(CharSequence name) {
     if (map != null) {
       map.remove(name);
     }
