@@ -91,6 +91,7 @@ public final class SluiceNode {
   private FleetDecisions decisions;
   private Future<Void> stopping;
   private AsyncRuns runs;
+  private ControlLoop control;
 
   private SluiceNode(Vertx vertx, NodeOptions options, AppDeployer deployer, int publicPort, NodeDrain drain,
       ScalingLoop scaling) {
@@ -141,10 +142,14 @@ public final class SluiceNode {
     NodeMetrics metrics = NodeMetrics.create(options.metrics());
     return Vertx.builder().with(metrics.enable(vertxOptions)).withMetrics(metrics.vertxMetrics())
         .withTransport(transport(vertxOptions)).withClusterManager(fleet.clusterManager()).buildClustered()
-        .compose(vertx -> startOn(vertx, fleet, options, metrics));
+        .compose(vertx -> {
+          ControlLoop control = ControlLoop.open(vertx);
+          return startOn(vertx, control, fleet, options, metrics).onFailure(failed -> control.close());
+        });
   }
 
-  private static Future<SluiceNode> startOn(Vertx vertx, Fleet fleet, NodeOptions options, NodeMetrics metrics) {
+  private static Future<SluiceNode> startOn(Vertx vertx, ControlLoop control, Fleet fleet, NodeOptions options,
+      NodeMetrics metrics) {
     InstantSource clock = InstantSource.system();
     AppDirectory directory = new AppDirectory();
     AppSeries appSeries = metrics.follow(directory);
@@ -175,7 +180,7 @@ public final class SluiceNode {
     deployer.useRegistry(registry, replica -> load.of(replica.app()).stream()
         .filter(nodeLoad -> !nodeLoad.node().equals(load.self()))
         .noneMatch(nodeLoad -> nodeLoad.inFlight().containsKey(replica.name())));
-    ScalingLoop scaling = new ScalingLoop(vertx, deployer, clock, options.scaling(), options.pools(),
+    ScalingLoop scaling = new ScalingLoop(vertx, control.context(), deployer, clock, options.scaling(), options.pools(),
         (app, startup) -> DeciderSpecs.of(app.spec(), startup, options.scaling()), fleet, load, registry, decisions);
     deployer.useScaling(scaling);
     int publicPort;
@@ -186,6 +191,7 @@ public final class SluiceNode {
       return Future.failedFuture(e);
     }
     SluiceNode node = new SluiceNode(vertx, options, deployer, publicPort, drain, scaling);
+    node.control = control;
     node.fleet = fleet;
     node.catalog = catalog;
     String replicaUrl = "http://" + (options.publicHost().equals("0.0.0.0") ? "127.0.0.1" : options.publicHost())
@@ -207,7 +213,7 @@ public final class SluiceNode {
     })
         .compose(credentials -> {
           node.credentials = credentials;
-          return LocalProcessProvider.create(vertx, options.stateDir(), deployer::filesOf, deployer::secretsFor,
+          return LocalProcessProvider.create(vertx, control.context(), options.stateDir(), deployer::filesOf, deployer::secretsFor,
               app -> Map.of("SLUICE_URL", replicaUrl, "SLUICE_TOKEN", credentials.replicaTokens().tokenFor(app)),
               appSeries.countingReplicas(deployer::onLocalStatus), options.probeTimings(), clock,
               options.mountSecrets(), options.replicaLogs());
@@ -272,7 +278,7 @@ public final class SluiceNode {
           node.runs = runs;
           // Runs go through this node's own public port, over loopback when it listens on every address.
           String runsHost = options.publicHost().equals("0.0.0.0") ? "127.0.0.1" : options.publicHost();
-          runs.start(runsHost, publicPort, node.credentials.replicaTokens()::tokenFor);
+          runs.start(control.context(), runsHost, publicPort, node.credentials.replicaTokens()::tokenFor);
           log.info("Sluice node up: public {}://{}:{}, admin http://{}:{}{}, {} event loop(s) on {}; fleet {} of {} "
               + "member(s)", options.tls().isPresent() ? "https" : "http", options.publicHost(), publicPort,
               options.adminHost(), node.adminPort(),
@@ -357,7 +363,7 @@ public final class SluiceNode {
           })
           // Vert.x completes close() on the caller's context, which close() itself shuts down: call it from a plain
           // thread so that the completion has somewhere to run.
-          .onComplete(drained -> new Thread(() -> vertx.close().onComplete(closed -> {
+          .onComplete(drained -> new Thread(() -> vertx.close().eventually(control::close).onComplete(closed -> {
             log.info("Sluice node stopped");
             stopped.complete(null);
           }), "sluice-close").start());
@@ -455,6 +461,10 @@ public final class SluiceNode {
   /** Whether replicas read their secrets at {@code /secrets} (private mount namespaces are available). */
   public boolean mountsSecrets() {
     return provider.mountsSecrets();
+  }
+
+  ScalingLoop scaling() {
+    return scaling;
   }
 
   public AppDeployer deployer() {

@@ -4,6 +4,7 @@ import io.sluice.cluster.runs.FleetRuns;
 import io.sluice.cluster.runs.RunRecord;
 import io.sluice.cluster.state.FleetMap;
 import io.sluice.config.AppId;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -48,11 +49,11 @@ public final class AsyncRuns {
   }
 
   /**
-   * Starts taking up runs, sent through the public port at {@code host:port} with a token for each app from
-   * {@code tokens}.
+   * Starts taking up runs, on {@code context}, sent through the public port at {@code host:port} with a token for
+   * each app from {@code tokens}.
    */
-  public void start(String host, int port, Function<AppId, String> tokens) {
-    worker = new RunWorker(vertx, store, options, clock, http, webhooks, tokens, host, port);
+  public void start(Context context, String host, int port, Function<AppId, String> tokens) {
+    worker = new RunWorker(vertx, context, store, options, clock, http, webhooks, tokens, host, port);
     worker.start();
   }
 

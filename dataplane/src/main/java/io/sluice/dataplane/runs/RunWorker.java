@@ -59,10 +59,10 @@ final class RunWorker {
   private long timer = -1;
   private boolean stopped;
 
-  RunWorker(Vertx vertx, FleetRuns store, RunOptions options, InstantSource clock, HttpClient http,
+  RunWorker(Vertx vertx, Context context, FleetRuns store, RunOptions options, InstantSource clock, HttpClient http,
       Webhooks webhooks, Function<AppId, String> tokens, String host, int port) {
     this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
+    this.context = context;
     this.store = store;
     this.options = options;
     this.clock = clock;

@@ -92,7 +92,8 @@ public final class ScalingLoop implements AppScaling, MergedLoads {
   private final LoadPublisher publisher;
   private boolean leading;
 
-  public ScalingLoop(Vertx vertx, AppDeployer deployer, InstantSource clock, ScalingOptions options,
+  /** Runs on {@code context}: its ticks, pokes and placement, one at a time. */
+  public ScalingLoop(Vertx vertx, Context context, AppDeployer deployer, InstantSource clock, ScalingOptions options,
       List<NodePoolSpec> nodePools, BiFunction<DeployedApp, Duration, DeciderSpec> specs, Fleet fleet,
       FleetLoad load, FleetReplicaRegistry registry, FleetDecisions decisions) {
     this.vertx = vertx;
@@ -101,7 +102,7 @@ public final class ScalingLoop implements AppScaling, MergedLoads {
     this.registry = registry;
     this.decisions = decisions;
     this.publisher = new LoadPublisher(load);
-    this.context = vertx.getOrCreateContext();
+    this.context = context;
     this.deployer = deployer;
     this.clock = clock;
     this.options = options;

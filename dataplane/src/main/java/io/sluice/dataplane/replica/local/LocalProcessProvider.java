@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * back-off when it dies or fails its liveness probe, and reported FAILED when it never got ready in
  * {@code maxFailedStarts} starts.
  *
- * <p>All replica state lives on one Vert.x context, so it needs no locks; spawning, copying and killing run on worker
+ * <p>All replica state lives on one Vert.x context, the one it is made with (a node's control loop, off the loops
+ * that carry requests), so it needs no locks; spawning, copying and killing run on worker
  * threads, never on the event loop.
  */
 public final class LocalProcessProvider implements ReplicaProvider {
@@ -77,6 +78,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
 
   private LocalProcessProvider(
       Vertx vertx,
+      Context context,
       ReplicaFolders folders,
       Function<AppId, Path> appFiles,
       SecretSource secrets,
@@ -89,7 +91,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
     this.vertx = vertx;
     this.logs = logs;
     this.platformEnv = platformEnv;
-    this.context = vertx.getOrCreateContext();
+    this.context = context;
     this.folders = folders;
     this.appFiles = appFiles;
     this.secrets = secrets;
@@ -104,11 +106,13 @@ public final class LocalProcessProvider implements ReplicaProvider {
    * Makes a provider once the machine has been checked: kills replica processes a dead node left behind, and finds
    * out whether private mount namespaces are available for {@code /secrets}.
    *
+   * @param context where the replicas' state lives and their probes run
    * @param platformEnv what Sluice tells every replica of an app besides its own env (the node's URL, the app's
    *     token for calling other apps of its project)
    */
   public static Future<LocalProcessProvider> create(
       Vertx vertx,
+      Context context,
       Path stateDir,
       Function<AppId, Path> appFiles,
       SecretSource secrets,
@@ -125,7 +129,7 @@ public final class LocalProcessProvider implements ReplicaProvider {
       logs.pruneAllGone();
       return tryMountNamespaces && SecretsMount.available();
     }).map(mount -> new LocalProcessProvider(
-        vertx, folders, appFiles, secrets, platformEnv, listener, timings, clock, mount, logs));
+        vertx, context, folders, appFiles, secrets, platformEnv, listener, timings, clock, mount, logs));
   }
 
   public ReplicaFolders folders() {
