@@ -180,8 +180,9 @@ public final class SluiceNode {
     deployer.useRegistry(registry, replica -> load.of(replica.app()).stream()
         .filter(nodeLoad -> !nodeLoad.node().equals(load.self()))
         .noneMatch(nodeLoad -> nodeLoad.inFlight().containsKey(replica.name())));
-    ScalingLoop scaling = new ScalingLoop(vertx, control.context(), deployer, clock, options.scaling(), options.pools(),
-        (app, startup) -> DeciderSpecs.of(app.spec(), startup, options.scaling()), fleet, load, registry, decisions);
+    ScalingLoop scaling = new ScalingLoop(vertx, control.context(), deployer, clock, options.scaling(),
+        options.pools(), (app, startup) -> DeciderSpecs.of(app.spec(), startup, options.scaling()), fleet, load,
+        registry, decisions);
     deployer.useScaling(scaling);
     int publicPort;
     try {
@@ -213,7 +214,8 @@ public final class SluiceNode {
     })
         .compose(credentials -> {
           node.credentials = credentials;
-          return LocalProcessProvider.create(vertx, control.context(), options.stateDir(), deployer::filesOf, deployer::secretsFor,
+          return LocalProcessProvider.create(vertx, control.context(), options.stateDir(), deployer::filesOf,
+              deployer::secretsFor,
               app -> Map.of("SLUICE_URL", replicaUrl, "SLUICE_TOKEN", credentials.replicaTokens().tokenFor(app)),
               appSeries.countingReplicas(deployer::onLocalStatus), options.probeTimings(), clock,
               options.mountSecrets(), options.replicaLogs());
