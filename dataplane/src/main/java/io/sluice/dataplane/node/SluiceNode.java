@@ -110,10 +110,9 @@ public final class SluiceNode {
   /**
    * The socket transport: epoll on Linux, else NIO; {@code -Dsluice.transport=io_uring} (where the kernel allows it),
    * {@code epoll} or {@code nio} chooses. io_uring submits a loop's socket operations together, one system call for
-   * many: on this project's 2-core machine it carried small requests at 64 connections 1.25x as fast as nginx where
-   * epoll is at parity, but it was at 0.94x at one connection (nothing to batch) and 0.83x with 64 KiB bodies at 256
-   * connections, where the same node on epoll against io_uring, interleaved, spent 16-22 against 25-34 us of user CPU
-   * per request. So epoll stays the default (bench/proxy/results-io_uring.md). Containers often forbid io_uring
+   * many, but on this project's 2-core machine the proxy benchmark on io_uring was behind the same build on epoll
+   * (0.83-1.16x nginx's requests/s, and its added p99 above nginx's in every case), so epoll stays the default
+   * (bench/proxy/results-io_uring.md). Containers often forbid io_uring
    * (Docker's default seccomp profile, {@code kernel.io_uring_disabled}): asked for there, the node uses epoll.
    */
   static Transport transport(VertxOptions options) {
