@@ -17,10 +17,9 @@ import java.util.concurrent.TimeUnit;
  * apart from them.
  *
  * <p>On one of them, the scaling tick alone held the loop for 1-2 ms a second (code that runs once a second stays
- * interpreted): every request on that loop meanwhile waited, and on the proxy benchmark those waits were the node's
- * longest answers at low load. Its thread has the lowest Java priority, so where the JVM maps priorities to nice
- * values ({@code -XX:ThreadPriorityPolicy=1}, as {@code bin/jvm.options} sets) a request loop wanting the core gets it
- * first.
+ * interpreted), and every request on that loop waited meanwhile. Its thread has the lowest Java priority, so where
+ * the JVM maps priorities to nice values ({@code -XX:ThreadPriorityPolicy=1}, as {@code bin/jvm.options} sets) a
+ * request loop wanting the core gets it first.
  *
  * <p>The same transport as Vert.x's own loops, so channels opened here (probes, the run worker's client) are of the
  * kind this loop can carry. Vert.x's blocked-thread checker does not watch this thread: it watches only the threads
