@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * {@code maxFailedStarts} starts.
  *
  * <p>All replica state lives on one Vert.x context, the one it is made with (a node's control loop, off the loops
- * that carry requests), so it needs no locks; spawning, copying and killing run on worker
- * threads, never on the event loop.
+ * that carry requests), so it needs no locks; spawning, copying and killing run on worker threads, never on the
+ * event loop.
  */
 public final class LocalProcessProvider implements ReplicaProvider {
 
